@@ -1,0 +1,79 @@
+// throome: the gateway daemon. Parses flags, loads throome.yaml, applies overrides, runs.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "throome/config/app_config.hpp"
+#include "throome/config/config_error.hpp"
+#include "throome/daemon/daemon.hpp"
+#include "throome/daemon/logging.hpp"
+#include "throome/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"throome: one HTTP gateway for Redis, PostgreSQL and Kafka"};
+  app.set_version_flag("--version",
+                       std::string(throome::kVersion) + " (" + throome::kGitCommit + ")");
+  std::string config_path;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::optional<std::string> clusters_dir;
+  std::optional<std::string> log_level;
+  std::optional<int> threads;
+  std::string ready_file;
+  bool check_only = false;
+  app.add_option("-c,--config", config_path,
+                 "throome.yaml to read (env THROOME_CONFIG; default ./throome.yaml if present)");
+  app.add_option("--host", host, "listen address (env THROOME_HOST; default 127.0.0.1)");
+  app.add_option("-p,--port", port,
+                 "listen port, 0 for any free port (env THROOME_PORT; default 9000)");
+  app.add_option("--clusters-dir", clusters_dir,
+                 "cluster files directory (env THROOME_CLUSTERS_DIR)");
+  app.add_option("--log-level", log_level,
+                 "trace|debug|info|warn|error|critical|off (env THROOME_LOG_LEVEL)");
+  app.add_option("--threads", threads, "IO threads, 0 = one per core (env THROOME_THREADS)");
+  app.add_option("--ready-file", ready_file, "write host:port here once listening");
+  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.footer(
+      "Precedence: flags > THROOME_* environment > config file > defaults.\n"
+      "Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the clusters dir.");
+  CLI11_PARSE(app, argc, argv);
+
+  using throome::config::ConfigError;
+  throome::config::AppConfig cfg;
+  try {
+    auto env = throome::config::process_env();
+    if (config_path.empty()) {
+      if (auto from_env = env("THROOME_CONFIG")) config_path = *from_env;
+    }
+    if (!config_path.empty()) {
+      cfg = throome::config::load_app_config(config_path);
+    } else if (std::filesystem::exists("throome.yaml")) {
+      config_path = "throome.yaml";
+      cfg = throome::config::load_app_config(config_path);
+    }
+    throome::config::apply_env_overrides(cfg, env);
+    if (host) cfg.server.host = *host;
+    if (port) {
+      if (*port < 0 || *port > 65535)
+        throw ConfigError("command line", "--port", "must be between 0 and 65535");
+      cfg.server.port = static_cast<std::uint16_t>(*port);
+    }
+    if (clusters_dir) cfg.gateway.clusters_dir = *clusters_dir;
+    if (log_level) cfg.logging.level = *log_level;
+    if (threads) cfg.server.threads = *threads;
+    throome::config::validate_app_config(cfg, "command line");
+  } catch (const ConfigError& e) {
+    std::cerr << "throome: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "configuration OK" << (config_path.empty() ? "" : " (" + config_path + ")")
+              << "\n";
+    for (const auto& w : cfg.warnings) std::cout << "warning: " << w << "\n";
+    return 0;
+  }
+  throome::daemon::setup_logging(cfg.logging);
+  throome::daemon::Daemon daemon(std::move(cfg), {.ready_file = ready_file});
+  return daemon.run();
+}

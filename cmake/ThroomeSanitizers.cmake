@@ -1,0 +1,16 @@
+# -DTHROOME_SANITIZE=address,undefined  or  -DTHROOME_SANITIZE=thread
+if(THROOME_SANITIZE)
+  string(REPLACE "," ";" _sanitizers "${THROOME_SANITIZE}")
+  foreach(_s IN LISTS _sanitizers)
+    if(NOT _s MATCHES "^(address|undefined|thread|leak)$")
+      message(FATAL_ERROR "THROOME_SANITIZE: unknown sanitizer '${_s}'")
+    endif()
+  endforeach()
+  set(_flags "-fsanitize=${THROOME_SANITIZE}" -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  if("thread" IN_LIST _sanitizers)
+    # Asio's atomic_thread_fence use trips -Werror=tsan on g++ 12.
+    list(APPEND _flags -Wno-tsan)
+  endif()
+  add_compile_options(${_flags})
+  add_link_options(-fsanitize=${THROOME_SANITIZE})
+endif()

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "throome/cluster/cluster.hpp"
+#include "throome/cluster/registry.hpp"
+#include "throome/cluster/store.hpp"
+#include "throome/common/error.hpp"
+#include "throome/config/cluster_codec.hpp"
+#include "throome/config/env.hpp"
+
+namespace throome::cluster {
+
+/// Cluster lifecycle: validates, persists (Store) and publishes (Registry) every change, in
+/// that order, so an acknowledged change survives a restart and a failed one changes nothing.
+/// Mutations are serialized and block on disk I/O: call them from a worker thread.
+class Manager {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  /// `backends` builds each cluster's adapters; null means clusters have none (tests).
+  Manager(Store& store, Registry& registry, config::EnvLookup env, Clock clock = {},
+          std::shared_ptr<BackendFactory> backends = nullptr);
+
+  struct LoadSummary {
+    std::size_t loaded = 0;
+    std::vector<Store::Failure> failures;
+  };
+
+  /// Loads every cluster file into the registry (start-up). Broken files are skipped and
+  /// reported; a cluster whose `${ENV}` cannot be resolved is skipped too.
+  LoadSummary load();
+
+  /// Re-reads the clusters dir (SIGHUP): new files appear, removed ones go, changed ones are
+  /// replaced; a file that became broken keeps its last good version running.
+  LoadSummary reload();
+
+  /// Creates a cluster. An empty cluster_id is generated from the name.
+  /// @return the new cluster, or Errc::conflict (id taken), Errc::validation_failed (env
+  ///         reference unresolvable), Errc::storage_failed.
+  Result<ClusterPtr> create(config::ClusterConfig cfg);
+
+  /// Replaces cluster `id`. A password given as the redaction marker keeps the stored one.
+  /// @return the new cluster, or Errc::not_found, Errc::bad_request (id mismatch), ...
+  Result<ClusterPtr> update(std::string_view id, config::ClusterConfig cfg);
+
+  /// Deletes cluster `id`. @return Errc::not_found or Errc::storage_failed on failure.
+  Result<void> remove(std::string_view id);
+
+  /// Failures of the last load/reload (for /readyz and logs).
+  std::vector<Store::Failure> last_failures() const;
+
+  Registry& registry() noexcept { return registry_; }
+
+ private:
+  Result<ClusterPtr> build(config::ClusterConfig cfg) const;
+  std::string now_rfc3339() const;
+  std::string generate_id(std::string_view name, const Snapshot& current) const;
+
+  Store& store_;
+  Registry& registry_;
+  config::EnvLookup env_;
+  Clock clock_;
+  std::shared_ptr<BackendFactory> backends_;
+  std::mutex mu_;
+  mutable std::mutex failures_mu_;
+  std::vector<Store::Failure> failures_;
+};
+
+}  // namespace throome::cluster

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "throome/config/env.hpp"
+
+namespace throome::config {
+
+struct CorsConfig {
+  bool enabled = true;
+  std::vector<std::string> allowed_origins{"*"};
+  std::vector<std::string> allowed_methods{"GET", "POST", "PUT", "DELETE", "OPTIONS"};
+  std::vector<std::string> allowed_headers{"Content-Type", "Authorization", "X-API-Key",
+                                           "X-Request-ID"};
+  std::chrono::seconds max_age{600};
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9000;
+  int threads = 0;                                  // IO threads; 0 = one per core
+  std::chrono::milliseconds read_timeout{30'000};   // whole request (headers + body)
+  std::chrono::milliseconds write_timeout{30'000};  // whole response
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds shutdown_timeout{10'000};
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  CorsConfig cors;
+};
+
+struct GatewayConfig {
+  std::string clusters_dir = "./clusters";
+  std::string state_dir = "./.throome";
+  int max_connections = 10'000;
+};
+
+struct MonitoringConfig {
+  bool enabled = true;
+  std::string metrics_path = "/metrics";
+};
+
+struct LoggingConfig {
+  std::string level = "info";   // trace|debug|info|warn|error|critical|off
+  std::string format = "text";  // text|json
+};
+
+/// throome.yaml. Defaults are a working loopback gateway on port 9000.
+struct AppConfig {
+  ServerConfig server;
+  GatewayConfig gateway;
+  MonitoringConfig monitoring;
+  LoggingConfig logging;
+  std::vector<std::string> warnings;  // unknown or ignored keys, "path: reason"
+};
+
+/// Parses throome.yaml text. `source` names it in errors (usually the file path).
+/// @throws ConfigError{source, key, reason} on a syntax error, wrong type or invalid value.
+AppConfig parse_app_config(std::string_view yaml_text, const std::string& source);
+
+/// Reads and parses a file. @throws ConfigError (also when the file cannot be read).
+AppConfig load_app_config(const std::string& path);
+
+/// Applies THROOME_HOST, THROOME_PORT, THROOME_THREADS, THROOME_CLUSTERS_DIR,
+/// THROOME_STATE_DIR, THROOME_LOG_LEVEL, THROOME_LOG_FORMAT, THROOME_METRICS_PATH,
+/// THROOME_MAX_BODY_BYTES. @throws ConfigError{"environment", VAR, reason} on a bad value.
+void apply_env_overrides(AppConfig& cfg, const EnvLookup& env);
+
+/// Checks cross-field rules after all overrides. @throws ConfigError{source, key, reason}.
+void validate_app_config(const AppConfig& cfg, const std::string& source);
+
+/// @return the canonical level for `text` (case-insensitive; "warning" reads as "warn"), or
+///         nullopt when it is not one of trace|debug|info|warn|error|critical|off.
+std::optional<std::string> normalize_log_level(std::string_view text);
+
+/// "30s", "500ms", "2m", "1h" or a bare integer (seconds). @return nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+/// "8MiB", "16KiB", "1MB", "512" (bytes). @return nullopt when malformed or overflowing.
+std::optional<std::size_t> parse_size(std::string_view text);
+
+}  // namespace throome::config

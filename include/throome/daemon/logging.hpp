@@ -1,0 +1,11 @@
+#pragma once
+
+#include "throome/config/app_config.hpp"
+
+namespace throome::daemon {
+
+/// Configures the default spdlog logger (stderr) from `logging.level` and `logging.format`
+/// (text, or json: one JSON object per line with ts, level, msg).
+void setup_logging(const config::LoggingConfig& cfg);
+
+}  // namespace throome::daemon

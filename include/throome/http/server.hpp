@@ -1,0 +1,54 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace throome::http {
+
+class Dispatcher;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9000;  // 0 = an ephemeral port (see Server::port())
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t max_connections = 10'000;
+};
+
+/// The HTTP/1.1 listener (Boost.Beast, kept out of this header). One coroutine per
+/// connection on its own strand; keep-alive; pipelined requests answered in order.
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, ServerOptions options,
+         std::shared_ptr<Dispatcher> dispatcher);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and listens. @throws std::system_error when the address cannot be bound.
+  void listen();
+  /// The bound port (after listen()).
+  std::uint16_t port() const;
+  /// Starts accepting connections on the io_context.
+  void start();
+  /// Graceful shutdown: stops accepting, closes idle connections, lets in-flight requests
+  /// finish (their connections then close), and force-closes what is left after `deadline`.
+  /// `on_done` runs (on an IO thread) once no connection is left.
+  void shutdown(std::chrono::milliseconds deadline, std::function<void()> on_done);
+  /// Open connections right now.
+  std::size_t connection_count() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace throome::http

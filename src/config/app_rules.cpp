@@ -1,0 +1,73 @@
+#include "config/app_rules.hpp"
+
+#include <array>
+
+#include "config/text_checks.hpp"
+#include "throome/config/app_config.hpp"
+
+namespace throome::config {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string format_bytes(std::size_t bytes) {
+  static constexpr std::array<std::pair<std::size_t, std::string_view>, 3> kUnits = {
+      {{std::size_t{1} << 30, "GiB"},
+       {std::size_t{1} << 20, "MiB"},
+       {std::size_t{1} << 10, "KiB"}}};
+  for (const auto& [factor, unit] : kUnits) {
+    if (bytes % factor == 0) return std::to_string(bytes / factor) + std::string(unit);
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_log_level(std::string_view text) {
+  static constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
+                                                              "error", "critical", "off"};
+  const std::string level = lower(text);
+  if (level == "warning") return "warn";
+  for (const std::string_view known : kLevels) {
+    if (level == known) return level;
+  }
+  return std::nullopt;
+}
+
+namespace detail {
+
+std::optional<std::string> normalize_log_format(std::string_view text) {
+  const std::string format = lower(text);
+  if (format == "text" || format == "json") return format;
+  return std::nullopt;
+}
+
+std::optional<std::string> host_problem(std::string_view host) {
+  if (host.empty()) return "must not be empty";
+  if (!is_valid_utf8(host) || has_whitespace_or_control(host)) {
+    return "must not contain whitespace or control characters";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> metrics_path_problem(std::string_view path) {
+  if (path.empty() || path.front() != '/') return "must start with \"/\"";
+  if (path.substr(0, 5) == "/api/") return "must not start with \"/api/\"";
+  if (!is_valid_utf8(path) || has_whitespace_or_control(path)) {
+    return "must not contain whitespace or control characters";
+  }
+  return std::nullopt;
+}
+
+std::string size_range_reason(std::size_t min, std::size_t max) {
+  return "must be between " + format_bytes(min) + " and " + format_bytes(max);
+}
+
+}  // namespace detail
+}  // namespace throome::config

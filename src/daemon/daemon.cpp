@@ -1,0 +1,172 @@
+#include "throome/daemon/daemon.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "throome/adapters/adapter_factory.hpp"
+#include "throome/api/cache_api.hpp"
+#include "throome/api/clusters_api.hpp"
+#include "throome/api/health_api.hpp"
+#include "throome/cluster/manager.hpp"
+#include "throome/cluster/registry.hpp"
+#include "throome/cluster/store.hpp"
+#include "throome/http/dispatcher.hpp"
+#include "throome/http/server.hpp"
+#include "throome/monitor/access_log.hpp"
+#include "throome/version.hpp"
+
+namespace throome::daemon {
+namespace {
+
+namespace asio = boost::asio;
+
+bool write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  return ok && ::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+http::CorsPolicy cors_policy(const config::CorsConfig& c) {
+  http::CorsPolicy p;
+  p.enabled = c.enabled;
+  p.allowed_origins = c.allowed_origins;
+  p.allowed_methods = c.allowed_methods;
+  p.allowed_headers = c.allowed_headers;
+  p.max_age_seconds = static_cast<int>(c.max_age.count());
+  return p;
+}
+
+http::ServerOptions server_options(const config::AppConfig& cfg) {
+  http::ServerOptions o;
+  o.host = cfg.server.host;
+  o.port = cfg.server.port;
+  o.read_timeout = cfg.server.read_timeout;
+  o.write_timeout = cfg.server.write_timeout;
+  o.idle_timeout = cfg.server.idle_timeout;
+  o.max_header_bytes = cfg.server.max_header_bytes;
+  o.max_body_bytes = cfg.server.max_body_bytes;
+  o.max_connections = static_cast<std::size_t>(cfg.gateway.max_connections);
+  return o;
+}
+
+}  // namespace
+
+Daemon::Daemon(config::AppConfig cfg, DaemonOptions options)
+    : cfg_(std::move(cfg)), options_(std::move(options)) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+  spdlog::info("throome {} ({}) starting", kVersion, kGitCommit);
+  for (const auto& w : cfg_.warnings) spdlog::warn("config: {}", w);
+
+  std::unique_ptr<cluster::Store> store;
+  try {
+    store = std::make_unique<cluster::Store>(cfg_.gateway.clusters_dir);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot use clusters dir {}: {}", cfg_.gateway.clusters_dir, e.what());
+    return 1;
+  }
+  const int threads = cfg_.server.threads > 0
+                          ? cfg_.server.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context ioc(threads);
+
+  cluster::Registry registry;
+  auto factory = std::make_shared<adapters::AdapterFactory>(ioc, threads);
+  cluster::Manager manager(*store, registry, config::process_env(), {}, factory);
+  const auto summary = manager.load();
+  spdlog::info("clusters dir {}: {} cluster(s) loaded, {} skipped",
+               std::filesystem::absolute(cfg_.gateway.clusters_dir).string(), summary.loaded,
+               summary.failures.size());
+  // Blocking admin work (fsync of cluster files, reload) runs here, never on IO threads.
+  asio::thread_pool admin_pool(2);
+  std::atomic<bool> ready{false};
+
+  http::RouteTable routes;
+  api::HealthApi health_api(manager, ready);
+  api::ClustersApi clusters_api(manager, admin_pool);
+  api::CacheApi cache_api(registry);
+  health_api.register_routes(routes);
+  clusters_api.register_routes(routes);
+  cache_api.register_routes(routes);
+
+  std::vector<std::shared_ptr<http::RequestObserver>> observers{
+      std::make_shared<monitor::AccessLog>()};
+  auto dispatcher = std::make_shared<http::Dispatcher>(std::move(routes),
+                                                       cors_policy(cfg_.server.cors), observers);
+  http::Server server(ioc, server_options(cfg_), dispatcher);
+  try {
+    server.listen();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", cfg_.server.host, cfg_.server.port, e.what());
+    admin_pool.join();
+    return 1;
+  }
+  server.start();
+  const std::string bound = cfg_.server.host + ":" + std::to_string(server.port());
+  spdlog::info("listening on http://{} with {} IO thread(s)", bound, threads);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  asio::steady_timer drain_timer(ioc);
+  std::atomic<bool> stopping{false};
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          spdlog::info("SIGHUP: reloading clusters");
+          asio::post(admin_pool, [&manager] { manager.reload(); });
+          signals.async_wait(on_signal);
+          return;
+        }
+        if (stopping.exchange(true)) {
+          spdlog::warn("second stop signal: stopping now");
+          ioc.stop();
+          return;
+        }
+        ready = false;
+        spdlog::info("{}: draining connections (deadline {} ms)",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM", cfg_.server.shutdown_timeout.count());
+        server.shutdown(cfg_.server.shutdown_timeout, [&] {
+          // No request is left: close backend connections (their closes run on the IO
+          // threads), give them a moment, then stop.
+          registry.replace_all({});
+          signals.cancel();
+          drain_timer.expires_after(std::chrono::milliseconds(200));
+          drain_timer.async_wait([&ioc](const boost::system::error_code&) { ioc.stop(); });
+        });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  ready = true;
+  if (!options_.ready_file.empty() && !write_file_atomically(options_.ready_file, bound + "\n")) {
+    spdlog::error("cannot write ready file {}", options_.ready_file);
+  }
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  admin_pool.join();
+  spdlog::info("throome stopped");
+  return 0;
+}
+
+}  // namespace throome::daemon

@@ -1,0 +1,340 @@
+// The only translation unit that includes Boost.Beast's HTTP server parts: it is heavy to
+// compile, so everything above the wire (routing, handlers) lives in other files.
+#include "throome/http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <unordered_map>
+
+#include "throome/http/dispatcher.hpp"
+#include "throome/http/error_response.hpp"
+
+namespace throome::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// Converts a parsed Beast request into our transport-independent Request.
+Request to_request(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
+  Request req;
+  req.method = std::string(in.method_string());
+  req.target = std::string(in.target());
+  auto q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  for (const auto& field : in) {
+    req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  req.body = std::move(in.body());
+  req.version = in.version();
+  req.remote_address = remote;
+  return req;
+}
+
+template <class Body>
+void copy_headers(const Response& resp, bhttp::response<Body>& out) {
+  for (const auto& [name, value] : resp.headers.fields()) out.insert(name, value);
+  out.set(bhttp::field::server, "throome");
+}
+
+// A request could not be read (too large, malformed): the session answers and closes.
+Error read_error_to_error(const beast::error_code& ec) {
+  if (ec == bhttp::error::header_limit) {
+    return Error(Errc::header_too_large, "request header fields too large");
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Error(Errc::payload_too_large, "request body too large");
+  }
+  return Error(Errc::bad_request, "malformed HTTP request", ec.message());
+}
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  struct Conn {
+    explicit Conn(tcp::socket&& s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    bool busy = false;  // a request is being read past its header or processed; strand-only
+    std::uint64_t id = 0;
+  };
+
+  Impl(asio::io_context& io, ServerOptions o, std::shared_ptr<Dispatcher> d)
+      : ioc(io),
+        options(std::move(o)),
+        dispatcher(std::move(d)),
+        acceptor(asio::make_strand(io)),
+        shutdown_timer(io) {}
+
+  asio::io_context& ioc;
+  ServerOptions options;
+  std::shared_ptr<Dispatcher> dispatcher;
+  tcp::acceptor acceptor;
+  asio::steady_timer shutdown_timer;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> done_fired{false};
+  std::function<void()> on_done;
+
+  mutable std::mutex mu;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Conn>> conns;
+  std::uint64_t next_id = 1;
+
+  void fire_done() {
+    if (done_fired.exchange(true)) return;
+    if (on_done) on_done();
+  }
+
+  void remove(std::uint64_t id) {
+    bool empty_now = false;
+    {
+      std::lock_guard lock(mu);
+      conns.erase(id);
+      empty_now = conns.empty();
+    }
+    if (empty_now && stopping.load()) fire_done();
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    asio::steady_timer backoff(acceptor.get_executor());
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_nothrow);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+        spdlog::warn("accept failed: {}", ec.message());
+        // Out of file descriptors and the like: back off instead of spinning.
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(use_nothrow);
+        continue;
+      }
+      beast::error_code ignore;
+      socket.set_option(tcp::no_delay(true), ignore);
+      auto conn = std::make_shared<Conn>(std::move(socket));
+      bool refuse = false;
+      {
+        std::lock_guard lock(mu);
+        if (conns.size() >= options.max_connections) {
+          refuse = true;
+        } else {
+          conn->id = next_id++;
+          conns.emplace(conn->id, conn);
+        }
+      }
+      auto ex = conn->stream.get_executor();
+      if (refuse) {
+        asio::co_spawn(ex, refuse_connection(conn), asio::detached);
+      } else {
+        asio::co_spawn(ex, session(conn), [self, id = conn->id](std::exception_ptr e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& err) {
+              spdlog::error("connection {} ended by an exception: {}", id, err.what());
+            }
+          }
+          self->remove(id);
+        });
+      }
+    }
+  }
+
+  // Over max_connections: a clean 503 and close; established connections are unaffected.
+  asio::awaitable<void> refuse_connection(std::shared_ptr<Conn> conn) {
+    static const std::string kBody =
+        R"({"error":"too many connections","code":"overloaded","status":503,"details":null,"request_id":""})";
+    bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
+    res.set(bhttp::field::content_type, "application/json");
+    res.set(bhttp::field::retry_after, "1");
+    res.set(bhttp::field::server, "throome");
+    res.keep_alive(false);
+    res.body() = kBody;
+    res.prepare_payload();
+    conn->stream.expires_after(std::chrono::seconds(2));
+    co_await bhttp::async_write(conn->stream, res, use_nothrow);
+    beast::error_code ec;
+    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn->stream.socket().close(ec);
+  }
+
+  template <class Body>
+  asio::awaitable<bool> write(Conn& c, bhttp::response<Body>& res) {
+    c.stream.expires_after(options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(c.stream, res, use_nothrow);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> send(Conn& c, const Response& resp, unsigned version, bool head,
+                             bool keep_alive) {
+    const auto status = static_cast<bhttp::status>(resp.status);
+    if (head) {
+      bhttp::response<bhttp::empty_body> res{status, version};
+      copy_headers(resp, res);
+      res.content_length(resp.body.size());
+      res.keep_alive(keep_alive);
+      co_return co_await write(c, res);
+    }
+    bhttp::response<bhttp::string_body> res{status, version};
+    copy_headers(resp, res);
+    res.body() = resp.body;
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    co_return co_await write(c, res);
+  }
+
+  asio::awaitable<void> session(std::shared_ptr<Conn> conn) {
+    Conn& c = *conn;
+    beast::error_code ec;
+    const auto remote_ep = c.stream.socket().remote_endpoint(ec);
+    const std::string remote = ec ? std::string("unknown") : remote_ep.address().to_string();
+    beast::flat_buffer buffer;
+    bool first = true;
+
+    while (true) {
+      c.busy = false;
+      if (stopping.load() && buffer.size() == 0) break;
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+
+      c.stream.expires_after(first ? options.read_timeout : options.idle_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_nothrow);
+      if (!hec) {
+        c.busy = true;
+        auto& header = parser.get();
+        if (iequals(header[bhttp::field::expect], "100-continue") && !parser.is_done()) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
+          c.stream.expires_after(options.write_timeout);
+          auto [cec, cn] = co_await bhttp::async_write(c.stream, cont, use_nothrow);
+          if (cec) break;
+        }
+        if (!parser.is_done()) {
+          c.stream.expires_after(options.read_timeout);
+          auto [bec, bn] = co_await bhttp::async_read(c.stream, buffer, parser, use_nothrow);
+          hec = bec;
+        }
+      }
+      if (hec) {
+        if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
+            hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
+            hec == asio::error::eof ||
+            (hec == bhttp::error::partial_message && buffer.size() == 0)) {
+          break;  // the peer went away or was idle too long: nothing to answer
+        }
+        // A request we cannot accept: answer once, then close (the stream is out of sync).
+        Request req;
+        req.remote_address = remote;
+        req.request_id = choose_request_id(req);
+        Response resp = error_response(req, read_error_to_error(hec));
+        resp.close = true;
+        dispatcher->finish(req, resp);
+        co_await send(c, resp, 11, false, false);
+        break;
+      }
+
+      auto message = parser.release();
+      const bool head = message.method() == bhttp::verb::head;
+      const unsigned version = message.version();
+      const bool client_keep_alive = message.keep_alive();
+      // The awaitable is built outside the co_await expression: g++ 12 mishandles class-type
+      // temporaries inside one.
+      auto op = dispatcher->dispatch(to_request(std::move(message), remote));
+      Response resp = co_await std::move(op);
+      const bool keep_alive = client_keep_alive && !resp.close && !stopping.load();
+      if (!co_await send(c, resp, version, head, keep_alive)) break;
+      if (!keep_alive) break;
+      first = false;
+    }
+
+    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.stream.socket().close(ec);
+  }
+};
+
+Server::Server(asio::io_context& ioc, ServerOptions options, std::shared_ptr<Dispatcher> dispatcher)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(dispatcher))) {}
+
+Server::~Server() = default;
+
+void Server::listen() {
+  auto address = asio::ip::make_address(impl_->options.host);
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::start() {
+  auto impl = impl_;
+  asio::co_spawn(impl->acceptor.get_executor(), impl->accept_loop(), asio::detached);
+}
+
+void Server::shutdown(std::chrono::milliseconds deadline, std::function<void()> on_done) {
+  auto impl = impl_;
+  impl->on_done = std::move(on_done);
+  impl->stopping = true;
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  std::vector<std::shared_ptr<Impl::Conn>> open;
+  {
+    std::lock_guard lock(impl->mu);
+    for (auto& [id, c] : impl->conns) open.push_back(c);
+  }
+  for (auto& c : open) {
+    // Idle connections (waiting for a request) close now; busy ones after their response.
+    asio::post(c->stream.get_executor(), [c] {
+      if (!c->busy) c->stream.cancel();
+    });
+  }
+  if (open.empty()) {
+    asio::post(impl->ioc, [impl] { impl->fire_done(); });
+    return;
+  }
+  impl->shutdown_timer.expires_after(deadline);
+  impl->shutdown_timer.async_wait([impl](beast::error_code ec) {
+    if (ec || impl->done_fired.load()) return;  // every connection finished in time
+    std::vector<std::shared_ptr<Impl::Conn>> left;
+    {
+      std::lock_guard lock(impl->mu);
+      for (auto& [id, c] : impl->conns) left.push_back(c);
+    }
+    spdlog::warn("shutdown deadline passed: closing {} connection(s) with requests in flight",
+                 left.size());
+    for (auto& c : left) {
+      asio::post(c->stream.get_executor(), [c] {
+        beast::error_code ignore;
+        c->stream.socket().close(ignore);
+      });
+    }
+    impl->fire_done();
+  });
+}
+
+std::size_t Server::connection_count() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->conns.size();
+}
+
+}  // namespace throome::http

@@ -37,7 +37,13 @@ int main(int argc, char** argv) {
   app.footer(
       "Precedence: flags > THROOME_* environment > config file > defaults.\n"
       "Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the clusters dir.");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help/--version exit 0; every usage error exits 2 like a configuration error.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
 
   using throome::config::ConfigError;
   throome::config::AppConfig cfg;

@@ -55,7 +55,16 @@ Result<config::ParsedCluster> parse_cluster_body(const http::Request& req) {
     return Error(Errc::bad_request, "request body must be a JSON object");
   }
   auto config_it = doc->find("config");
-  if (config_it == doc->end()) return config::parse_cluster_json(*doc);
+  if (config_it == doc->end()) {
+    // Flat shape. "id" (what responses call the cluster id) is accepted for cluster_id.
+    if (doc->contains("id") && !doc->contains("cluster_id")) {
+      nlohmann::json flat = *doc;
+      flat["cluster_id"] = flat["id"];
+      flat.erase("id");
+      return config::parse_cluster_json(flat);
+    }
+    return config::parse_cluster_json(*doc);
+  }
 
   // Wrapped shape: {"name": ..., "config": {"services": ...}} (what existing clients send).
   if (!config_it->is_object()) {

@@ -132,17 +132,16 @@ Result<std::vector<std::string>> keys_of(const Fields& f) {
   return std::vector<std::string>{std::move(*key)};
 }
 
-// Writes reply strings into JSON, switching to base64 where needed.
+// Writes reply strings into JSON. Base64 when asked, or when any value of the reply is not
+// UTF-8 (then every value of that response is base64, flagged "encoding": "base64", so a
+// client never has to guess which values to decode).
 class ValueWriter {
  public:
-  explicit ValueWriter(redis::Encoding enc) : enc_(enc) {}
-  json operator()(const Reply& r) {
+  ValueWriter(redis::Encoding enc, const Reply& reply)
+      : base64_(enc == redis::Encoding::base64 || !redis::is_utf8(reply)) {}
+  json operator()(const Reply& r) const {
     if (r.type == Reply::Type::string) {
-      if (enc_ == redis::Encoding::base64 || !redis::is_utf8(r.str)) {
-        base64_ = true;
-        return common::base64_encode(r.str);
-      }
-      return r.str;
+      return base64_ ? json(common::base64_encode(r.str)) : json(r.str);
     }
     if (r.type == Reply::Type::array) {
       json out = json::array();
@@ -152,13 +151,12 @@ class ValueWriter {
     return redis::to_json(r, redis::Encoding::utf8);
   }
   Response respond(json body) const {
-    if (base64_ || enc_ == redis::Encoding::base64) body["encoding"] = "base64";
+    if (base64_) body["encoding"] = "base64";
     return Response::json(200, body);
   }
 
  private:
-  redis::Encoding enc_;
-  bool base64_ = false;
+  bool base64_;
 };
 
 // Runs one command; a Redis error reply becomes Errc::backend_error (400, Redis's message).
@@ -262,7 +260,7 @@ asio::awaitable<Response> CacheApi::get(Request& req) {
   std::vector<std::string> argv{"GET", std::move(*key)};
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   co_return w.respond({{"value", w(*reply)}, {"found", !reply->is_nil()}});
 }
 
@@ -325,7 +323,7 @@ asio::awaitable<Response> CacheApi::mget(Request& req) {
   argv.insert(argv.end(), keys->begin(), keys->end());
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   json values = json::array();
   json found = json::array();
   for (const auto& e : reply->elements) {
@@ -463,7 +461,7 @@ asio::awaitable<Response> CacheApi::hget(Request& req) {
   std::vector<std::string> argv{"HGET", std::move(*key), std::move(*field)};
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   co_return w.respond({{"value", w(*reply)}, {"found", !reply->is_nil()}});
 }
 
@@ -512,7 +510,7 @@ asio::awaitable<Response> CacheApi::hgetall(Request& req) {
   std::vector<std::string> argv{"HGETALL", std::move(*key)};
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   json fields = json::object();
   for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
     fields[reply->elements[i].str] = w(reply->elements[i + 1]);
@@ -579,7 +577,7 @@ asio::awaitable<Response> CacheApi::pop(Request& req, const char* cmd) {
   if (*count) argv.push_back(std::to_string(**count));
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   if (*count) {
     json values = reply->is_nil() ? json::array() : w(*reply);
     co_return w.respond({{"values", values}});
@@ -604,7 +602,7 @@ asio::awaitable<Response> CacheApi::lrange(Request& req) {
                                 std::to_string(stop->value_or(-1))};
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   co_return w.respond({{"values", w(*reply)}});
 }
 
@@ -642,7 +640,7 @@ asio::awaitable<Response> CacheApi::smembers(Request& req) {
   std::vector<std::string> argv{"SMEMBERS", std::move(*key)};
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   co_return w.respond({{"members", w(*reply)}});
 }
 
@@ -745,7 +743,7 @@ asio::awaitable<Response> CacheApi::zrange(Request& req) {
   if (*with_scores) argv.push_back("WITHSCORES");
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   json members = json::array();
   if (*with_scores) {
     for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
@@ -878,7 +876,7 @@ asio::awaitable<Response> CacheApi::transaction(Request& req) {
     }
     co_return http::error_response(req, Error(Errc::backend_error, exec.str, problems));
   }
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, exec);
   if (exec.is_nil()) co_return w.respond({{"aborted", true}, {"results", nullptr}});
   co_return w.respond({{"aborted", false}, {"results", w(exec)}});
 }
@@ -894,7 +892,7 @@ asio::awaitable<Response> CacheApi::command(Request& req) {
   if (!allowed) co_return http::error_response(req, allowed.error());
   auto reply = co_await run(*call, std::move(*args));
   if (!reply) co_return http::error_response(req, reply.error());
-  ValueWriter w(call->encoding);
+  ValueWriter w(call->encoding, *reply);
   co_return w.respond({{"result", w(*reply)}});
 }
 
@@ -925,7 +923,7 @@ asio::awaitable<Response> CacheApi::key_get(Request& req) {
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());
   if (wants_json(req)) {
-    ValueWriter w(redis::Encoding::utf8);
+    ValueWriter w(redis::Encoding::utf8, *reply);
     co_return w.respond({{"value", w(*reply)}, {"found", !reply->is_nil()}});
   }
   if (reply->is_nil()) {

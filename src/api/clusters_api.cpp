@@ -69,6 +69,9 @@ boost::asio::awaitable<Response> ClustersApi::create(Request& req) {
 boost::asio::awaitable<Response> ClustersApi::validate(Request& req) {
   auto parsed = parse_cluster_body(req);
   if (!parsed) co_return http::error_response(req, parsed.error());
+  if (auto checked = manager_.check(parsed->config); !checked) {
+    co_return http::error_response(req, checked.error());
+  }
   nlohmann::json cfg = config::to_json(parsed->config);
   co_return Response::json(
       200, {{"valid", true}, {"warnings", warnings_json(parsed->warnings)}, {"config", cfg}});

@@ -9,11 +9,28 @@
 namespace throome::cluster {
 namespace {
 
+// Secret option values read back as the redaction marker; a PUT of what GET returned must
+// keep the stored secret, not store the marker.
+void restore_redacted_options(nlohmann::json& next, const nlohmann::json& prev) {
+  if (!next.is_object()) return;
+  for (auto& [key, value] : next.items()) {
+    auto old = prev.is_object() ? prev.find(key) : prev.end();
+    const bool has_old = prev.is_object() && old != prev.end();
+    if (value.is_string() && value.get<std::string>() == config::kRedacted) {
+      if (has_old) value = *old;
+    } else if (value.is_object()) {
+      restore_redacted_options(value, has_old ? *old : nlohmann::json::object());
+    }
+  }
+}
+
 void restore_redacted_secrets(config::ClusterConfig& next, const config::ClusterConfig& prev) {
   for (auto& svc : next.services) {
-    if (svc.password != config::kRedacted) continue;
     const auto* old = prev.find_service(svc.name);
-    svc.password = old != nullptr ? old->password : std::string{};
+    if (svc.password == config::kRedacted) {
+      svc.password = old != nullptr ? old->password : std::string{};
+    }
+    restore_redacted_options(svc.options, old != nullptr ? old->options : nlohmann::json::object());
   }
 }
 
@@ -193,6 +210,12 @@ Result<void> Manager::remove(std::string_view id) {
   if (!removed && removed.error().code() != Errc::not_found) return removed.error();
   registry_.erase(id);
   spdlog::info("cluster {} deleted", id);
+  return {};
+}
+
+Result<void> Manager::check(const config::ClusterConfig& cfg) const {
+  auto resolved = config::resolve_env(cfg, env_);
+  if (!resolved) return resolved.error();
   return {};
 }
 

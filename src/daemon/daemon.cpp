@@ -16,9 +16,7 @@
 #include <vector>
 
 #include "throome/adapters/adapter_factory.hpp"
-#include "throome/api/cache_api.hpp"
-#include "throome/api/clusters_api.hpp"
-#include "throome/api/health_api.hpp"
+#include "throome/api/api.hpp"
 #include "throome/cluster/manager.hpp"
 #include "throome/cluster/registry.hpp"
 #include "throome/cluster/store.hpp"
@@ -100,12 +98,8 @@ int Daemon::run() {
   std::atomic<bool> ready{false};
 
   http::RouteTable routes;
-  api::HealthApi health_api(manager, ready);
-  api::ClustersApi clusters_api(manager, admin_pool);
-  api::CacheApi cache_api(registry);
-  health_api.register_routes(routes);
-  clusters_api.register_routes(routes);
-  cache_api.register_routes(routes);
+  api::Api api(manager, admin_pool, ready);
+  api.register_routes(routes);
 
   std::vector<std::shared_ptr<http::RequestObserver>> observers{
       std::make_shared<monitor::AccessLog>()};

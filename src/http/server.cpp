@@ -273,7 +273,14 @@ Server::Server(asio::io_context& ioc, ServerOptions options, std::shared_ptr<Dis
 Server::~Server() = default;
 
 void Server::listen() {
-  auto address = asio::ip::make_address(impl_->options.host);
+  // Start-up only: a host name ("localhost") is resolved synchronously, before serving.
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(impl_->options.host, std::to_string(impl_->options.port));
+    address = results.begin()->endpoint().address();
+  }
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol());

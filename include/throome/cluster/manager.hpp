@@ -52,6 +52,10 @@ class Manager {
   /// Deletes cluster `id`. @return Errc::not_found or Errc::storage_failed on failure.
   Result<void> remove(std::string_view id);
 
+  /// Checks what create() would check beyond parsing (`${ENV}` references resolve), without
+  /// changing anything. @return Errc::validation_failed naming the field and variable.
+  Result<void> check(const config::ClusterConfig& cfg) const;
+
   /// Failures of the last load/reload (for /readyz and logs).
   std::vector<Store::Failure> last_failures() const;
 

@@ -199,7 +199,36 @@ TEST_F(AdminApi, ValidateChecksWithoutSaving) {
   EXPECT_EQ(err["error"], "services.db.port: must be between 1 and 65535");
   ASSERT_TRUE(err["details"].is_array());
   EXPECT_EQ(err["details"][0]["path"], "services.db.port");
+  // What create would refuse, validate refuses too: an unresolvable ${ENV} reference.
+  auto env = call("POST", "/api/v1/clusters/validate",
+                  R"({"name":"x","services":{"c":{"type":"redis","host":"h","port":1,)"
+                  R"("password":"${THROOME_TEST_SURELY_UNSET}"}}})");
+  auto env_err = expect_error(env, 400, "validation_failed");
+  EXPECT_NE(env_err["error"].get<std::string>().find("THROOME_TEST_SURELY_UNSET"),
+            std::string::npos);
   EXPECT_EQ(snapshot_dir(clusters_dir()), before);
+}
+
+TEST_F(AdminApi, FlatBodyAcceptsIdAndPutKeepsRedactedOptionSecrets) {
+  json flat = {{"name", "Flat id"},
+               {"id", "flat-id"},
+               {"services",
+                {{"q",
+                  {{"type", "kafka"},
+                   {"host", "127.0.0.1"},
+                   {"port", 9092},
+                   {"options", {{"sasl.password", "opt-secret-123"}}}}}}}};
+  auto created = call("POST", "/api/v1/clusters", flat.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.json()["id"], "flat-id");
+  auto got = call("GET", "/api/v1/clusters/flat-id");
+  EXPECT_EQ(got.body.find("opt-secret-123"), std::string::npos);
+  auto put = call("PUT", "/api/v1/clusters/flat-id", got.body);
+  ASSERT_EQ(put.status, 200) << put.body;
+  std::ifstream in(clusters_dir() / "flat-id" / "config.yaml");
+  std::string file((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(file.find("opt-secret-123"), std::string::npos) << file;
+  EXPECT_EQ(call("DELETE", "/api/v1/clusters/flat-id").status, 200);
 }
 
 struct BadRequestCase {
@@ -518,6 +547,11 @@ TEST(AdminApiLifecycle, BadConfigFileStopsStartupNamingFileKeyAndReason) {
 
   auto ok = run_command({throome_bin(), "--check-config", "--port", "9100"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
+
+  auto usage = run_command({throome_bin(), "--port", "abc"});
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+  auto unknown = run_command({throome_bin(), "--no-such-flag"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
 }
 
 TEST(AdminApiLifecycle, SigtermClosesIdleConnectionsAndExitsCleanly) {

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
+#include "throome/common/io_pool.hpp"
+
 namespace throome::adapters {
 
-AdapterFactory::AdapterFactory(boost::asio::io_context& ioc, int io_threads)
-    : ioc_(ioc), io_threads_(std::max(1, io_threads)) {}
+AdapterFactory::AdapterFactory(IoPool& pool) : pool_(pool) {}
 
 redis::ClientOptions redis_options(const config::ClusterConfig& cluster,
                                    const config::ServiceConfig& service, int io_threads) {
@@ -18,9 +19,9 @@ redis::ClientOptions redis_options(const config::ClusterConfig& cluster,
       it != service.options.end() && it->is_number_integer()) {
     o.db = it->get<int>();
   }
-  // A few pipelined connections carry any load; one per IO thread (at most 2 by default).
-  o.connections = static_cast<std::size_t>(
-      service.pool.max_connections.value_or(std::min(2, std::max(1, io_threads))));
+  // A few pipelined connections carry any load: one per IO thread by default.
+  o.connections =
+      static_cast<std::size_t>(service.pool.max_connections.value_or(std::max(1, io_threads)));
   o.command_timeout = std::chrono::milliseconds(cluster.routing.timeout_ms);
   o.connect_timeout = std::chrono::milliseconds(
       std::min(cluster.routing.timeout_ms, cluster.health.timeout * 1000));
@@ -33,7 +34,8 @@ std::shared_ptr<cluster::Backends> AdapterFactory::create(const config::ClusterC
   for (const auto& svc : resolved.services) {
     if (svc.type == config::ServiceType::redis) {
       backends->redis.push_back(
-          {svc.name, redis::make_client(ioc_, redis_options(resolved, svc, io_threads_))});
+          {svc.name, redis::make_client(
+                         pool_, redis_options(resolved, svc, static_cast<int>(pool_.size())))});
     }
   }
   return backends;

@@ -20,6 +20,7 @@
 #include "throome/cluster/manager.hpp"
 #include "throome/cluster/registry.hpp"
 #include "throome/cluster/store.hpp"
+#include "throome/common/io_pool.hpp"
 #include "throome/http/dispatcher.hpp"
 #include "throome/http/server.hpp"
 #include "throome/monitor/access_log.hpp"
@@ -84,10 +85,11 @@ int Daemon::run() {
   const int threads = cfg_.server.threads > 0
                           ? cfg_.server.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  asio::io_context ioc(threads);
+  IoPool io(static_cast<std::size_t>(threads));
+  asio::io_context& ioc = io.context(0);  // signals, timers and the acceptor
 
   cluster::Registry registry;
-  auto factory = std::make_shared<adapters::AdapterFactory>(ioc, threads);
+  auto factory = std::make_shared<adapters::AdapterFactory>(io);
   cluster::Manager manager(*store, registry, config::process_env(), {}, factory);
   const auto summary = manager.load();
   spdlog::info("clusters dir {}: {} cluster(s) loaded, {} skipped",
@@ -105,7 +107,7 @@ int Daemon::run() {
       std::make_shared<monitor::AccessLog>()};
   auto dispatcher = std::make_shared<http::Dispatcher>(std::move(routes),
                                                        cors_policy(cfg_.server.cors), observers);
-  http::Server server(ioc, server_options(cfg_), dispatcher);
+  http::Server server(io, server_options(cfg_), dispatcher);
   try {
     server.listen();
   } catch (const std::exception& e) {
@@ -131,7 +133,7 @@ int Daemon::run() {
         }
         if (stopping.exchange(true)) {
           spdlog::warn("second stop signal: stopping now");
-          ioc.stop();
+          io.stop();
           return;
         }
         ready = false;
@@ -139,11 +141,13 @@ int Daemon::run() {
                      sig == SIGINT ? "SIGINT" : "SIGTERM", cfg_.server.shutdown_timeout.count());
         server.shutdown(cfg_.server.shutdown_timeout, [&] {
           // No request is left: close backend connections (their closes run on the IO
-          // threads), give them a moment, then stop.
-          registry.replace_all({});
-          signals.cancel();
-          drain_timer.expires_after(std::chrono::milliseconds(200));
-          drain_timer.async_wait([&ioc](const boost::system::error_code&) { ioc.stop(); });
+          // threads), give them a moment, then stop. On context 0, which owns the timer.
+          asio::post(ioc, [&] {
+            registry.replace_all({});
+            signals.cancel();
+            drain_timer.expires_after(std::chrono::milliseconds(200));
+            drain_timer.async_wait([&io](const boost::system::error_code&) { io.stop(); });
+          });
         });
         signals.async_wait(on_signal);
       };
@@ -154,10 +158,7 @@ int Daemon::run() {
     spdlog::error("cannot write ready file {}", options_.ready_file);
   }
 
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& t : pool) t.join();
+  io.run();
   admin_pool.join();
   spdlog::info("throome stopped");
   return 0;

@@ -62,6 +62,7 @@ void RouteTable::add(std::string method, std::string path_template, Handler hand
       throw std::invalid_argument("duplicate route: " + method + " " + path_template);
     }
   }
+  r.score = specificity(r.segments);
   r.method = std::move(method);
   r.path_template = std::move(path_template);
   r.handler = std::move(handler);
@@ -70,71 +71,40 @@ void RouteTable::add(std::string method, std::string path_template, Handler hand
 
 RouteTable::Match RouteTable::match(std::string_view method, std::string_view path) const {
   Match result;
-  auto segments = split_path(path);
   if (path.empty() || path.front() != '/') {
     result.kind = Match::Kind::bad_path;
     return result;
   }
+  auto segments = split_path(path);
   // Trailing slash is tolerated ("/api/v1/clusters/").
   if (!segments.empty() && segments.back().empty() && segments.size() > 1) segments.pop_back();
 
+  // Phase 1, structure only (no allocation): which routes fit this path, and the most
+  // specific one for this method.
   const Route* best = nullptr;
   int best_score = -1;
-  std::vector<std::pair<std::string, std::string>> best_params;
-  std::string path_route;  // best template for this path regardless of method
+  const Route* path_best = nullptr;  // most specific route for this path, any method
   int path_score = -1;
-
   for (const auto& route : routes_) {
-    std::vector<std::pair<std::string, std::string>> params;
     bool ok = true;
     std::size_t i = 0;
     for (; i < route.segments.size(); ++i) {
       const auto& seg = route.segments[i];
       if (is_rest_capture(seg)) {
-        if (i >= segments.size()) {
-          ok = false;
-          break;
-        }
-        std::string rest;
-        for (std::size_t j = i; j < segments.size(); ++j) {
-          auto decoded = percent_decode(segments[j]);
-          if (!decoded) {
-            result.kind = Match::Kind::bad_path;
-            return result;
-          }
-          if (j > i) rest.push_back('/');
-          rest += *decoded;
-        }
-        params.emplace_back(capture_name(seg), std::move(rest));
+        ok = i < segments.size();
         i = segments.size();
         break;
       }
-      if (i >= segments.size()) {
-        ok = false;
-        break;
-      }
-      if (is_capture(seg)) {
-        if (segments[i].empty()) {
-          ok = false;
-          break;
-        }
-        auto decoded = percent_decode(segments[i]);
-        if (!decoded) {
-          result.kind = Match::Kind::bad_path;
-          return result;
-        }
-        params.emplace_back(capture_name(seg), std::move(*decoded));
-      } else if (seg != segments[i]) {
+      if (i >= segments.size() || (is_capture(seg) ? segments[i].empty() : seg != segments[i])) {
         ok = false;
         break;
       }
     }
     if (!ok || i != segments.size()) continue;
-
-    const int score = specificity(route.segments);
+    const int score = route.score;
     if (score > path_score) {
       path_score = score;
-      path_route = route.path_template;
+      path_best = &route;
     }
     if (std::find(result.allowed.begin(), result.allowed.end(), route.method) ==
         result.allowed.end()) {
@@ -144,25 +114,39 @@ RouteTable::Match RouteTable::match(std::string_view method, std::string_view pa
     if (method_ok && score > best_score) {
       best = &route;
       best_score = score;
-      best_params = std::move(params);
     }
-  }
-
-  if (best != nullptr) {
-    result.kind = Match::Kind::found;
-    result.handler = &best->handler;
-    result.route = best->path_template;
-    result.params = std::move(best_params);
-  } else if (path_score >= 0) {
-    result.kind = Match::Kind::method_not_allowed;
-    result.route = path_route;
-  } else {
-    result.kind = Match::Kind::not_found;
   }
   if (std::find(result.allowed.begin(), result.allowed.end(), "GET") != result.allowed.end() &&
       std::find(result.allowed.begin(), result.allowed.end(), "HEAD") == result.allowed.end()) {
     result.allowed.push_back("HEAD");
   }
+  if (best == nullptr) {
+    result.kind = path_best != nullptr ? Match::Kind::method_not_allowed : Match::Kind::not_found;
+    if (path_best != nullptr) result.route = path_best->path_template;
+    return result;
+  }
+
+  // Phase 2: decode the parameters of the chosen route only.
+  for (std::size_t i = 0; i < best->segments.size(); ++i) {
+    const auto& seg = best->segments[i];
+    if (!is_capture(seg)) continue;
+    std::string value;
+    const std::size_t last = is_rest_capture(seg) ? segments.size() : i + 1;
+    for (std::size_t j = i; j < last; ++j) {
+      auto decoded = percent_decode(segments[j]);
+      if (!decoded) {
+        result.kind = Match::Kind::bad_path;
+        result.params.clear();
+        return result;
+      }
+      if (j > i) value.push_back('/');
+      value += *decoded;
+    }
+    result.params.emplace_back(capture_name(seg), std::move(value));
+  }
+  result.kind = Match::Kind::found;
+  result.handler = &best->handler;
+  result.route = best->path_template;
   return result;
 }
 

@@ -5,19 +5,22 @@
 
 #include "throome/cluster/backends.hpp"
 
+namespace throome {
+class IoPool;
+}
+
 namespace throome::adapters {
 
 /// Builds real adapters (hiredis on the daemon's io_context, ...) for each service.
 class AdapterFactory final : public cluster::BackendFactory {
  public:
-  /// `io_threads` sizes the default Redis pool.
-  AdapterFactory(boost::asio::io_context& ioc, int io_threads);
+  /// Adapters run on `pool`'s IO threads.
+  explicit AdapterFactory(IoPool& pool);
 
   std::shared_ptr<cluster::Backends> create(const config::ClusterConfig& resolved) override;
 
  private:
-  boost::asio::io_context& ioc_;
-  int io_threads_;
+  IoPool& pool_;
 };
 
 /// The Redis client options for one service of a resolved cluster config.

@@ -36,6 +36,7 @@ class RouteTable {
     std::string method;
     std::string path_template;
     std::vector<std::string> segments;
+    int score = 0;  // specificity: literal segments count more than captures
     Handler handler;
   };
   std::vector<Route> routes_;

@@ -1,12 +1,15 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+
+namespace throome {
+class IoPool;
+}
 
 namespace throome::http {
 
@@ -23,12 +26,12 @@ struct ServerOptions {
   std::size_t max_connections = 10'000;
 };
 
-/// The HTTP/1.1 listener (Boost.Beast, kept out of this header). One coroutine per
-/// connection on its own strand; keep-alive; pipelined requests answered in order.
+/// The HTTP/1.1 listener (Boost.Beast, kept out of this header). Accepted connections are
+/// spread over the IoPool's contexts; one coroutine per connection on its context's single
+/// thread; keep-alive; pipelined requests answered in order.
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, ServerOptions options,
-         std::shared_ptr<Dispatcher> dispatcher);
+  Server(IoPool& pool, ServerOptions options, std::shared_ptr<Dispatcher> dispatcher);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

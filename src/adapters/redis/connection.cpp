@@ -51,20 +51,22 @@ class SetupOp final : public OpBase {
 
 }  // namespace
 
-Connection::Connection(Strand strand, ClientOptions options, std::size_t index)
-    : strand_(std::move(strand)),
+template <class Executor>
+Connection<Executor>::Connection(Executor executor, ClientOptions options, std::size_t index)
+    : executor_(std::move(executor)),
       options_(std::move(options)),
       label_(options_.name.empty() ? options_.host + ":" + std::to_string(options_.port)
                                    : options_.name),
-      resolver_(strand_),
-      descriptor_(strand_),
-      connect_timer_(strand_),
-      reconnect_timer_(strand_),
-      ticker_(strand_) {
+      resolver_(executor_),
+      descriptor_(executor_),
+      connect_timer_(executor_),
+      reconnect_timer_(executor_),
+      ticker_(executor_) {
   label_ += "#" + std::to_string(index);
 }
 
-Connection::~Connection() {
+template <class Executor>
+Connection<Executor>::~Connection() {
   // Normally close() ran on the strand already; this covers an io_context that never ran it.
   if (ac_ != nullptr) {
     state_ = State::closed;
@@ -80,12 +82,14 @@ Connection::~Connection() {
   }
 }
 
-void Connection::start() {
-  asio::post(strand_, [self = shared_from_this()] { self->start_connect(); });
+template <class Executor>
+void Connection<Executor>::start() {
+  asio::post(executor_, [self = this->shared_from_this()] { self->start_connect(); });
 }
 
-void Connection::close() {
-  asio::post(strand_, [self = shared_from_this()] {
+template <class Executor>
+void Connection<Executor>::close() {
+  asio::post(executor_, [self = this->shared_from_this()] {
     if (self->state_ == State::closed) return;
     self->state_ = State::closed;
     self->ready_ = false;
@@ -103,7 +107,8 @@ void Connection::close() {
   });
 }
 
-Error Connection::failure() const {
+template <class Executor>
+Error Connection<Executor>::failure() const {
   if (failure_code_ == Errc::timeout) {
     return Error(
         Errc::timeout, "redis did not answer in time",
@@ -112,7 +117,8 @@ Error Connection::failure() const {
   return Error(Errc::backend_unavailable, "redis backend unavailable", label_ + ": " + last_error_);
 }
 
-void Connection::issue(OpBase* op) {
+template <class Executor>
+void Connection<Executor>::issue(OpBase* op) {
   switch (state_) {
     case State::ready:
       send(op);
@@ -137,7 +143,8 @@ void Connection::issue(OpBase* op) {
   }
 }
 
-void Connection::send(OpBase* op) {
+template <class Executor>
+void Connection<Executor>::send(OpBase* op) {
   const auto& cmds = op->commands();
   if (in_flight_ + cmds.size() > options_.max_in_flight) {
     op->complete(Error(Errc::overloaded, "too many redis requests in flight"));
@@ -173,7 +180,8 @@ void Connection::send(OpBase* op) {
   arm_ticker();
 }
 
-void Connection::start_connect() {
+template <class Executor>
+void Connection<Executor>::start_connect() {
   if (state_ == State::closed) return;
   state_ = State::resolving;
   if (is_ip_literal(options_.host)) {
@@ -183,9 +191,9 @@ void Connection::start_connect() {
   // Name resolution is asynchronous: hiredis would call getaddrinfo on this IO thread.
   resolver_.async_resolve(
       options_.host, std::to_string(options_.port),
-      asio::bind_executor(strand_, [self = shared_from_this()](
-                                       const boost::system::error_code& ec,
-                                       const asio::ip::tcp::resolver::results_type& results) {
+      asio::bind_executor(executor_, [self = this->shared_from_this()](
+                                         const boost::system::error_code& ec,
+                                         const asio::ip::tcp::resolver::results_type& results) {
         if (self->state_ != State::resolving) return;
         if (ec || results.empty()) {
           self->on_connect_failed("cannot resolve " + self->options_.host + ": " + ec.message());
@@ -195,7 +203,8 @@ void Connection::start_connect() {
       }));
 }
 
-void Connection::connect_to(const std::string& ip) {
+template <class Executor>
+void Connection<Executor>::connect_to(const std::string& ip) {
   redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), options_.port);
   if (ac == nullptr) {
     on_connect_failed("out of memory");
@@ -230,18 +239,20 @@ void Connection::connect_to(const std::string& ip) {
   failure_code_ = Errc::backend_unavailable;
 
   connect_timer_.expires_after(options_.connect_timeout);
-  connect_timer_.async_wait([self = shared_from_this(), gen = gen_](boost::system::error_code e) {
-    if (e || gen != self->gen_) return;
-    if (self->state_ == State::connecting || self->state_ == State::authenticating) {
-      self->free_context(Errc::backend_unavailable, "connect timed out");
-      self->on_connect_failed("connect timed out after " +
-                              std::to_string(self->options_.connect_timeout.count()) + " ms");
-    }
-  });
+  connect_timer_.async_wait(
+      [self = this->shared_from_this(), gen = gen_](boost::system::error_code e) {
+        if (e || gen != self->gen_) return;
+        if (self->state_ == State::connecting || self->state_ == State::authenticating) {
+          self->free_context(Errc::backend_unavailable, "connect timed out");
+          self->on_connect_failed("connect timed out after " +
+                                  std::to_string(self->options_.connect_timeout.count()) + " ms");
+        }
+      });
   redisAsyncSetConnectCallback(ac_, &Connection::on_connect);  // arms the write watch
 }
 
-void Connection::send_setup() {
+template <class Executor>
+void Connection<Executor>::send_setup() {
   Commands setup;
   if (!options_.password.empty()) {
     if (options_.username.empty()) {
@@ -279,7 +290,8 @@ void Connection::send_setup() {
   send(op);
 }
 
-void Connection::become_ready() {
+template <class Executor>
+void Connection<Executor>::become_ready() {
   state_ = State::ready;
   ready_ = true;
   backoff_ = std::chrono::milliseconds(50);
@@ -290,7 +302,8 @@ void Connection::become_ready() {
   for (auto* op : waiting) send(op);
 }
 
-void Connection::on_connect_failed(const std::string& reason) {
+template <class Executor>
+void Connection<Executor>::on_connect_failed(const std::string& reason) {
   if (state_ == State::closed) return;
   ready_ = false;
   state_ = State::disconnected;
@@ -301,7 +314,8 @@ void Connection::on_connect_failed(const std::string& reason) {
   schedule_reconnect();
 }
 
-void Connection::on_lost(const std::string& reason) {
+template <class Executor>
+void Connection<Executor>::on_lost(const std::string& reason) {
   if (state_ == State::closed) return;
   ready_ = false;
   state_ = State::disconnected;
@@ -312,19 +326,21 @@ void Connection::on_lost(const std::string& reason) {
   schedule_reconnect();
 }
 
-void Connection::schedule_reconnect() {
+template <class Executor>
+void Connection<Executor>::schedule_reconnect() {
   if (state_ == State::closed || reconnect_pending_) return;
   reconnect_pending_ = true;
   reconnect_timer_.expires_after(backoff_);
   backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(2'000));
-  reconnect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  reconnect_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     self->reconnect_pending_ = false;
     if (ec || self->state_ != State::disconnected) return;
     self->start_connect();
   });
 }
 
-void Connection::fail_waiting(const Error& error) {
+template <class Executor>
+void Connection<Executor>::fail_waiting(const Error& error) {
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto* op : waiting) {
@@ -333,7 +349,8 @@ void Connection::fail_waiting(const Error& error) {
   }
 }
 
-void Connection::free_context(Errc reason, const std::string& why) {
+template <class Executor>
+void Connection<Executor>::free_context(Errc reason, const std::string& why) {
   if (ac_ == nullptr) return;
   failure_code_ = reason;
   last_error_ = why;
@@ -345,12 +362,13 @@ void Connection::free_context(Errc reason, const std::string& why) {
   redisAsyncFree(ac);
 }
 
-void Connection::arm_read() {
+template <class Executor>
+void Connection<Executor>::arm_read() {
   if (reading_ || !want_read_ || ac_ == nullptr) return;
   reading_ = true;
   descriptor_.async_wait(asio::posix::descriptor_base::wait_read,
-                         asio::bind_executor(strand_, [self = shared_from_this(),
-                                                       gen = gen_](boost::system::error_code ec) {
+                         asio::bind_executor(executor_, [self = this->shared_from_this(),
+                                                         gen = gen_](boost::system::error_code ec) {
                            if (gen != self->gen_) return;
                            self->reading_ = false;
                            if (ec || self->ac_ == nullptr || !self->want_read_) return;
@@ -359,12 +377,13 @@ void Connection::arm_read() {
                          }));
 }
 
-void Connection::arm_write() {
+template <class Executor>
+void Connection<Executor>::arm_write() {
   if (writing_ || !want_write_ || ac_ == nullptr) return;
   writing_ = true;
   descriptor_.async_wait(asio::posix::descriptor_base::wait_write,
-                         asio::bind_executor(strand_, [self = shared_from_this(),
-                                                       gen = gen_](boost::system::error_code ec) {
+                         asio::bind_executor(executor_, [self = this->shared_from_this(),
+                                                         gen = gen_](boost::system::error_code ec) {
                            if (gen != self->gen_) return;
                            self->writing_ = false;
                            if (ec || self->ac_ == nullptr || !self->want_write_) return;
@@ -373,20 +392,22 @@ void Connection::arm_write() {
                          }));
 }
 
-void Connection::arm_ticker() {
+template <class Executor>
+void Connection<Executor>::arm_ticker() {
   if (ticking_ || deadlines_.empty()) return;
   ticking_ = true;
   auto tick = std::clamp(options_.command_timeout / 4, std::chrono::milliseconds(5),
                          std::chrono::milliseconds(250));
   ticker_.expires_after(tick);
-  ticker_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  ticker_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     self->ticking_ = false;
     if (ec) return;
     self->on_tick();
   });
 }
 
-void Connection::on_tick() {
+template <class Executor>
+void Connection<Executor>::on_tick() {
   if (deadlines_.empty() || ac_ == nullptr) return;
   if (deadlines_.front() <= std::chrono::steady_clock::now()) {
     // Redis answers in order: the oldest request is late, so everything behind it is too.
@@ -399,25 +420,30 @@ void Connection::on_tick() {
   arm_ticker();
 }
 
-void Connection::hook_add_read(void* data) {
+template <class Executor>
+void Connection<Executor>::hook_add_read(void* data) {
   if (auto* c = static_cast<Connection*>(data)) {
     c->want_read_ = true;
     c->arm_read();
   }
 }
-void Connection::hook_del_read(void* data) {
+template <class Executor>
+void Connection<Executor>::hook_del_read(void* data) {
   if (auto* c = static_cast<Connection*>(data)) c->want_read_ = false;
 }
-void Connection::hook_add_write(void* data) {
+template <class Executor>
+void Connection<Executor>::hook_add_write(void* data) {
   if (auto* c = static_cast<Connection*>(data)) {
     c->want_write_ = true;
     c->arm_write();
   }
 }
-void Connection::hook_del_write(void* data) {
+template <class Executor>
+void Connection<Executor>::hook_del_write(void* data) {
   if (auto* c = static_cast<Connection*>(data)) c->want_write_ = false;
 }
-void Connection::hook_cleanup(void* data) {
+template <class Executor>
+void Connection<Executor>::hook_cleanup(void* data) {
   if (auto* c = static_cast<Connection*>(data)) {
     c->want_read_ = c->want_write_ = false;
     // hiredis closes the fd itself: give it back without closing, cancelling our waits.
@@ -427,7 +453,8 @@ void Connection::hook_cleanup(void* data) {
   }
 }
 
-void Connection::on_connect(const redisAsyncContext* ac, int status) {
+template <class Executor>
+void Connection<Executor>::on_connect(const redisAsyncContext* ac, int status) {
   auto* c = static_cast<Connection*>(ac->data);
   if (c == nullptr) return;
   try {
@@ -444,7 +471,8 @@ void Connection::on_connect(const redisAsyncContext* ac, int status) {
   }
 }
 
-void Connection::on_disconnect(const redisAsyncContext* ac, int status) {
+template <class Executor>
+void Connection<Executor>::on_disconnect(const redisAsyncContext* ac, int status) {
   auto* c = static_cast<Connection*>(ac->data);
   if (c == nullptr) return;
   try {
@@ -457,7 +485,8 @@ void Connection::on_disconnect(const redisAsyncContext* ac, int status) {
   }
 }
 
-void Connection::on_reply(redisAsyncContext* ac, void* reply, void* privdata) {
+template <class Executor>
+void Connection<Executor>::on_reply(redisAsyncContext* ac, void* reply, void* privdata) {
   auto* c = static_cast<Connection*>(ac->data);
   auto* op = static_cast<OpBase*>(privdata);
   if (op == nullptr) return;
@@ -488,5 +517,8 @@ void Connection::on_reply(redisAsyncContext* ac, void* reply, void* privdata) {
     if (!op->completed()) op->complete(Error(Errc::internal, "internal error"));
   }
 }
+
+template class Connection<Strand>;
+template class Connection<PlainExecutor>;
 
 }  // namespace throome::redis::detail

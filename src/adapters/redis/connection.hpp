@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -28,6 +29,7 @@ namespace throome::redis::detail {
 
 using Commands = std::vector<std::vector<std::string>>;
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using PlainExecutor = boost::asio::io_context::executor_type;
 
 /// A request in flight: one or more commands whose replies arrive in order. Completed exactly
 /// once; deleted after hiredis has called back for every command it accepted.
@@ -75,9 +77,12 @@ class Op final : public OpBase {
   Handler handler_;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+/// `Executor` is a strand (contexts run by several threads) or a plain io_context executor
+/// (a context run by one thread: the IoPool's thread-per-core layout).
+template <class Executor>
+class Connection : public std::enable_shared_from_this<Connection<Executor>> {
  public:
-  Connection(Strand strand, ClientOptions options, std::size_t index);
+  Connection(Executor executor, ClientOptions options, std::size_t index);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -92,10 +97,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   auto async_run(Commands commands, Token&& token) {
     using Signature = void(Result<std::vector<Reply>>);
     return boost::asio::async_initiate<Token, Signature>(
-        [self = shared_from_this()](auto handler, Commands cmds) {
+        [self = this->shared_from_this()](auto handler, Commands cmds) {
           using H = std::decay_t<decltype(handler)>;
           auto* op = new Op<H>(std::move(handler), std::move(cmds));
-          boost::asio::post(self->strand_, [self, op] { self->issue(op); });
+          // Inline when already on this connection's thread; completion is always posted.
+          boost::asio::dispatch(self->executor_, [self, op] { self->issue(op); });
         },
         token, std::move(commands));
   }
@@ -136,7 +142,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void on_disconnect(const redisAsyncContext* ac, int status);
   static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
 
-  Strand strand_;
+  Executor executor_;
   ClientOptions options_;
   std::string label_;
   boost::asio::ip::tcp::resolver resolver_;

@@ -11,6 +11,10 @@
 #include "throome/adapters/redis/reply.hpp"
 #include "throome/common/error.hpp"
 
+namespace throome {
+class IoPool;
+}
+
 namespace throome::redis {
 
 /// Where and how to connect to one Redis backend.
@@ -50,7 +54,12 @@ class Client {
 
 using ClientPtr = std::shared_ptr<Client>;
 
-/// The hiredis-on-Asio implementation. Connects in the background; reconnects with backoff.
+/// The hiredis-on-Asio implementation on one io_context run by any number of threads
+/// (connections on strands). Connects in the background; reconnects with backoff.
 ClientPtr make_client(boost::asio::io_context& ioc, ClientOptions options);
+
+/// The same over an IoPool: `options.connections` spread over the pool's contexts (at least
+/// one per context); a caller on IO thread i uses context i's connections.
+ClientPtr make_client(IoPool& pool, ClientOptions options);
 
 }  // namespace throome::redis

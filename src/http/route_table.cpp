@@ -63,6 +63,7 @@ void RouteTable::add(std::string method, std::string path_template, Handler hand
     }
   }
   r.score = specificity(r.segments);
+  r.rest = !r.segments.empty() && is_rest_capture(r.segments.back());
   r.method = std::move(method);
   r.path_template = std::move(path_template);
   r.handler = std::move(handler);
@@ -86,6 +87,11 @@ RouteTable::Match RouteTable::match(std::string_view method, std::string_view pa
   const Route* path_best = nullptr;  // most specific route for this path, any method
   int path_score = -1;
   for (const auto& route : routes_) {
+    // Cheap length filter first: most routes cannot fit this number of segments.
+    if (route.rest ? segments.size() < route.segments.size()
+                   : segments.size() != route.segments.size()) {
+      continue;
+    }
     bool ok = true;
     std::size_t i = 0;
     for (; i < route.segments.size(); ++i) {

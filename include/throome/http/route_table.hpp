@@ -36,7 +36,8 @@ class RouteTable {
     std::string method;
     std::string path_template;
     std::vector<std::string> segments;
-    int score = 0;  // specificity: literal segments count more than captures
+    int score = 0;      // specificity: literal segments count more than captures
+    bool rest = false;  // ends in a {name...} capture
     Handler handler;
   };
   std::vector<Route> routes_;

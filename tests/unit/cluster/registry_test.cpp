@@ -48,7 +48,9 @@ TEST(Registry, ReadersSeeConsistentSnapshotsWhileWritersSwap) {
 
   // Each write replaces both clusters with the same generation number in their names, so a
   // snapshot that mixes generations would reveal a torn update.
+  std::atomic<int> started{0};
   auto writer = std::thread([&] {
+    while (started.load() < 4) std::this_thread::yield();  // readers are running first
     for (int i = 1; i <= kWrites; ++i) {
       r.replace_all({make("a", std::to_string(i)), make("b", std::to_string(i))});
     }
@@ -58,7 +60,8 @@ TEST(Registry, ReadersSeeConsistentSnapshotsWhileWritersSwap) {
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
       std::uint64_t last_version = 0;
-      while (!done.load()) {
+      ++started;
+      do {
         auto s = r.snapshot();
         if (s->version < last_version) ++violations;
         last_version = s->version;
@@ -68,7 +71,7 @@ TEST(Registry, ReadersSeeConsistentSnapshotsWhileWritersSwap) {
         if (a && b && a->config().name != b->config().name) ++violations;
         if (a && a->id() != "a") ++violations;
         ++reads;
-      }
+      } while (!done.load());
     });
   }
   writer.join();

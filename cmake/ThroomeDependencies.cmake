@@ -10,6 +10,8 @@ find_package(nlohmann_json 3.11 CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis>=0.14)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
+# libpq itself (pipeline mode, error fields, PQcancel): the Postgres adapter calls it directly.
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq>=14)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
 pkg_check_modules(RDKAFKAPP REQUIRED IMPORTED_TARGET rdkafka++>=2.0)
 if(THROOME_BUILD_TESTS)

@@ -34,8 +34,10 @@ std::string upper(std::string_view s) {
 struct Call {
   json body;
   cluster::ClusterPtr cluster;  // holds the backends alive for the whole request
-  redis::ClientPtr client;
+  redis::ClientPtr client;      // the first (or pinned) backend: used when there is no router
   redis::Encoding encoding = redis::Encoding::utf8;
+  std::string key;      // routing key (consistent_hash)
+  std::string service;  // pinned service, if any
 };
 
 Result<redis::Encoding> parse_encoding(const Fields& f) {
@@ -71,11 +73,21 @@ Result<Call> prepare(cluster::Registry& registry, const Request& req,
   if (!encoding) return encoding.error();
   auto service = f.optional_string("service");
   if (!service) return service.error();
+  // The routing key (consistent_hash): "key", else the first of "keys" / "values". Multi-key
+  // commands go where their first key lives.
   std::string routing_key;
-  if (auto* k = f.find("key"); k != nullptr && k->is_string()) routing_key = k->get<std::string>();
+  if (auto* k = f.find("key"); k != nullptr && k->is_string()) {
+    routing_key = k->get<std::string>();
+  } else if (auto* ks = f.find("keys");
+             ks != nullptr && ks->is_array() && !ks->empty() && ks->front().is_string()) {
+    routing_key = ks->front().get<std::string>();
+  } else if (auto* vs = f.find("values"); vs != nullptr && vs->is_object() && !vs->empty()) {
+    routing_key = vs->begin().key();
+  }
   auto client = router::Router::redis_for(**cluster, routing_key, service->value_or(""));
   if (!client) return client.error();
-  return Call{std::move(*body), std::move(*cluster), std::move(*client), *encoding};
+  return Call{std::move(*body), std::move(*cluster),    std::move(*client),
+              *encoding,        std::move(routing_key), service->value_or("")};
 }
 
 // A value from the body: a string (or base64 with encoding=base64); numbers and booleans as
@@ -159,10 +171,19 @@ class ValueWriter {
   bool base64_;
 };
 
-// Runs one command; a Redis error reply becomes Errc::backend_error (400, Redis's message).
-asio::awaitable<Result<Reply>> run(const Call& call, std::vector<std::string> argv) {
-  auto op = call.client->execute(std::move(argv));
-  auto reply = co_await std::move(op);
+// Runs one command through the router (strategy, breakers, failover and retries of
+// idempotent commands); a Redis error reply becomes Errc::backend_error (400, Redis's message).
+asio::awaitable<Result<Reply>> run(const Call& call, std::vector<std::string> argv,
+                                   bool idempotent = true) {
+  Result<Reply> reply = Error();
+  if (auto* upstream = call.cluster->backends().redis_upstream.get()) {
+    auto attempt = [&argv](auto& member) { return member.client->execute(argv); };
+    auto op = upstream->template call<Reply>(call.key, call.service, idempotent, attempt);
+    reply = co_await std::move(op);
+  } else {
+    auto op = call.client->execute(std::move(argv));
+    reply = co_await std::move(op);
+  }
   if (!reply) co_return reply.error();
   if (reply->is_error()) {
     co_return Error(Errc::backend_error, reply->str, json{{"redis_error", reply->str}});
@@ -387,7 +408,7 @@ asio::awaitable<Response> CacheApi::incr(Request& req) {
   } else {
     argv = {"INCR", *key};
   }
-  auto reply = co_await run(*call, std::move(argv));
+  auto reply = co_await run(*call, std::move(argv), /*idempotent=*/false);
   if (!reply) co_return http::error_response(req, reply.error());
   co_return Response::json(
       200, {{"value", is_float ? float_text(reply->str) : integer_or_null(*reply)}});
@@ -557,7 +578,7 @@ asio::awaitable<Response> CacheApi::push(Request& req, const char* cmd) {
   std::vector<std::string> argv{cmd, std::move(*key)};
   argv.insert(argv.end(), std::make_move_iterator(values->begin()),
               std::make_move_iterator(values->end()));
-  auto reply = co_await run(*call, std::move(argv));
+  auto reply = co_await run(*call, std::move(argv), /*idempotent=*/false);
   if (!reply) co_return http::error_response(req, reply.error());
   co_return Response::json(200, {{"length", reply->integer}});
 }
@@ -575,7 +596,7 @@ asio::awaitable<Response> CacheApi::pop(Request& req, const char* cmd) {
   if (!count) co_return http::error_response(req, count.error());
   std::vector<std::string> argv{cmd, std::move(*key)};
   if (*count) argv.push_back(std::to_string(**count));
-  auto reply = co_await run(*call, std::move(argv));
+  auto reply = co_await run(*call, std::move(argv), /*idempotent=*/false);
   if (!reply) co_return http::error_response(req, reply.error());
   ValueWriter w(call->encoding, *reply);
   if (*count) {
@@ -862,8 +883,16 @@ asio::awaitable<Response> CacheApi::transaction(Request& req) {
   const std::size_t first_command = watch.empty() ? 1 : 2;
 
   // WATCH, MULTI, the commands and EXEC leave back to back on one connection.
-  auto op = call->client->execute_all(std::move(batch));
-  auto replies = co_await std::move(op);
+  Result<std::vector<Reply>> replies = Error();
+  if (auto* upstream = call->cluster->backends().redis_upstream.get()) {
+    auto attempt = [&batch](auto& member) { return member.client->execute_all(batch); };
+    auto op = upstream->template call<std::vector<Reply>>(call->key, call->service,
+                                                          /*idempotent=*/false, attempt);
+    replies = co_await std::move(op);
+  } else {
+    auto op = call->client->execute_all(std::move(batch));
+    replies = co_await std::move(op);
+  }
   if (!replies) co_return http::error_response(req, replies.error());
   const auto& exec = replies->back();
   if (exec.is_error()) {
@@ -890,7 +919,7 @@ asio::awaitable<Response> CacheApi::command(Request& req) {
   if (!args) co_return http::error_response(req, args.error());
   auto allowed = check_command(*call->cluster, call->body.value("service", ""), args->front());
   if (!allowed) co_return http::error_response(req, allowed.error());
-  auto reply = co_await run(*call, std::move(*args));
+  auto reply = co_await run(*call, std::move(*args), /*idempotent=*/false);
   if (!reply) co_return http::error_response(req, reply.error());
   ValueWriter w(call->encoding, *reply);
   co_return w.respond({{"result", w(*reply)}});
@@ -906,7 +935,8 @@ Result<Call> prepare_key(cluster::Registry& registry, const Request& req) {
   auto service = req.query_param("service");
   auto client = router::Router::redis_for(**cluster, req.param("key"), service.value_or(""));
   if (!client) return client.error();
-  return Call{json::object(), std::move(*cluster), std::move(*client), redis::Encoding::utf8};
+  return Call{json::object(),        std::move(*cluster), std::move(*client),
+              redis::Encoding::utf8, req.param("key"),    service.value_or("")};
 }
 
 bool wants_json(const Request& req) {

@@ -5,9 +5,22 @@
 namespace throome::api {
 namespace {
 
-// Health tracking arrives with the router; until a backend has been checked its health is
-// unknown, reported as null (which existing clients read as "not healthy").
-nlohmann::json health_of(const cluster::Cluster&, const config::ServiceConfig&) { return nullptr; }
+// The router's view of a backend (health checks, passive failures, breaker); null when the
+// service has no routed adapter yet (types whose adapter has not landed).
+const router::BackendState* state_of(const cluster::Cluster& c, const config::ServiceConfig& svc) {
+  if (const auto& up = c.backends().redis_upstream) {
+    for (const auto& m : up->members()) {
+      if (m.service == svc.name) return m.state.get();
+    }
+  }
+  return nullptr;
+}
+
+nlohmann::json health_of(const cluster::Cluster& c, const config::ServiceConfig& svc) {
+  const auto* s = state_of(c, svc);
+  if (s == nullptr) return nullptr;
+  return s->health().healthy() && s->breaker().state() != router::CircuitBreaker::State::open;
+}
 
 }  // namespace
 
@@ -52,6 +65,19 @@ nlohmann::json service_detail(const cluster::Cluster& c, const config::ServiceCo
   out["name"] = svc.name;
   out["cluster_id"] = c.id();
   out["healthy"] = health_of(c, svc);
+  if (const auto* s = state_of(c, svc)) {
+    const auto model = s->model();
+    out["router"] = {
+        {"strategy", c.config().routing.strategy},
+        {"circuit", std::string(router::CircuitBreaker::to_string(s->breaker().state()))},
+        {"health_checks_failed", s->health().consecutive_failures()},
+        {"last_error", s->health().last_error()},
+        {"in_flight", s->in_flight()},
+        {"weight", s->weight()},
+        {"latency_ewma_ms", model.latency_s * 1000.0},
+        {"error_rate_ewma", model.error_rate},
+        {"observations", model.observations}};
+  }
   return out;
 }
 

@@ -167,10 +167,19 @@ void parse_monitoring(DocumentChecker& c, const Doc& root, MonitoringConfig& out
   const Field f = field_of(root, "", "monitoring");
   const Doc* monitoring = c.mapping(f);
   if (monitoring == nullptr) return;
-  c.check_keys(*monitoring, f.path, {"enabled", "metrics_path"}, {"collection_interval"});
+  c.check_keys(*monitoring, f.path,
+               {"enabled", "metrics_path", "activity_size", "activity_store_values",
+                "activity_value_max_bytes"},
+               {"collection_interval"});
   assign(c, field_of(*monitoring, f.path, "enabled"), out.enabled);
   read_checked(c, field_of(*monitoring, f.path, "metrics_path"), detail::metrics_path_problem,
                out.metrics_path);
+  assign(c, field_of(*monitoring, f.path, "activity_size"), out.activity_size, 0,
+         detail::kMaxActivitySize);
+  assign(c, field_of(*monitoring, f.path, "activity_store_values"), out.activity_store_values);
+  read_size(c, field_of(*monitoring, f.path, "activity_value_max_bytes"),
+            detail::kMinActivityValueBytes, detail::kMaxActivityValueBytes,
+            out.activity_value_max_bytes);
 }
 
 void parse_logging(DocumentChecker& c, const Doc& root, LoggingConfig& out) {
@@ -268,6 +277,14 @@ void validate_app_config(const AppConfig& cfg, const std::string& source) {
   }
   if (auto reason = detail::metrics_path_problem(cfg.monitoring.metrics_path)) {
     fail(source, "monitoring.metrics_path", *reason);
+  }
+  if (cfg.monitoring.activity_size < 0 || cfg.monitoring.activity_size > detail::kMaxActivitySize) {
+    fail(source, "monitoring.activity_size", "must be between 0 and 1000000");
+  }
+  if (cfg.monitoring.activity_value_max_bytes < detail::kMinActivityValueBytes ||
+      cfg.monitoring.activity_value_max_bytes > detail::kMaxActivityValueBytes) {
+    fail(source, "monitoring.activity_value_max_bytes",
+         detail::size_range_reason(detail::kMinActivityValueBytes, detail::kMaxActivityValueBytes));
   }
   // Exact spellings only: the parser and the environment normalize, flags arrive verbatim and
   // the logger understands the canonical names (and "warning") only.

@@ -59,6 +59,14 @@ std::optional<std::string> host_problem(std::string_view host) {
 std::optional<std::string> metrics_path_problem(std::string_view path) {
   if (path.empty() || path.front() != '/') return "must start with \"/\"";
   if (path.substr(0, 5) == "/api/") return "must not start with \"/api/\"";
+  if (path.find_first_of("{}") != std::string_view::npos) {
+    return "must not contain \"{\" or \"}\"";
+  }
+  std::string_view trimmed = path;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.remove_suffix(1);
+  if (trimmed == "/" || trimmed == "/health" || trimmed == "/readyz") {
+    return "must not be a path the gateway already serves (/, /health, /readyz)";
+  }
   if (!is_valid_utf8(path) || has_whitespace_or_control(path)) {
     return "must not contain whitespace or control characters";
   }

@@ -15,6 +15,9 @@ inline constexpr std::size_t kMinHeaderBytes = std::size_t{1} << 10;
 inline constexpr std::size_t kMaxHeaderBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kMinBodyBytes = std::size_t{1} << 10;
 inline constexpr std::size_t kMaxBodyBytes = std::size_t{1} << 30;
+inline constexpr int kMaxActivitySize = 1'000'000;
+inline constexpr std::size_t kMinActivityValueBytes = 16;
+inline constexpr std::size_t kMaxActivityValueBytes = std::size_t{1} << 16;
 
 inline constexpr std::string_view kLogLevelReason =
     "must be one of: trace, debug, info, warn, error, critical, off";

@@ -36,6 +36,13 @@ const ServiceConfig* ClusterConfig::find_service(std::string_view service_name) 
   return it == services.end() ? nullptr : &*it;
 }
 
+const StatementConfig* ClusterConfig::find_statement(
+    std::string_view statement_name) const noexcept {
+  const auto it = std::find_if(statements.begin(), statements.end(),
+                               [&](const StatementConfig& s) { return s.name == statement_name; });
+  return it == statements.end() ? nullptr : &*it;
+}
+
 bool is_valid_cluster_id(std::string_view id) noexcept {
   if (id.empty() || id.size() > 63 || !is_lower_alnum(id.front())) return false;
   return std::all_of(id.begin(), id.end(),

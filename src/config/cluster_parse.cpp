@@ -149,6 +149,68 @@ void parse_ai(DocumentChecker& c, const Doc& root, AiConfig& out) {
   out.features = std::move(parsed);
 }
 
+constexpr std::size_t kMaxStatements = 1'000;
+constexpr std::size_t kMaxStatementSqlBytes = 65'536;
+
+void parse_statement_sql(DocumentChecker& c, const Field& sql, StatementConfig& out) {
+  if (!c.require(sql)) return;
+  const auto text = c.string(sql);
+  if (!text) return;
+  if (text->find_first_not_of(" \t\r\n") == std::string::npos) {
+    c.error(sql.path, "is required");
+  } else if (text->size() > kMaxStatementSqlBytes) {
+    c.error(sql.path, "must be at most 65536 bytes");
+  } else if (text->find('\0') != std::string::npos) {
+    c.error(sql.path, "must not contain NUL characters");
+  } else if (const auto params = scan_placeholders(*text); params.first_gap != 0) {
+    c.error(sql.path, "uses $" + std::to_string(params.max) + " but not $" +
+                          std::to_string(params.first_gap) +
+                          " (parameters are numbered $1, $2, ... without gaps)");
+  } else {
+    out.sql = *text;
+  }
+}
+
+void parse_statements(DocumentChecker& c, const Doc& root, ClusterConfig& out) {
+  const Field f = field_of(root, "", "statements");
+  const Doc* statements = c.mapping(f);
+  if (statements == nullptr) return;
+  if (statements->size() > kMaxStatements) c.error(f.path, "must have at most 1000 statements");
+  for (const auto& [name, value] : statements->items()) {
+    const std::string path = detail::join_path(f.path, name);
+    if (!is_valid_service_name(name)) {
+      c.error(path, "statement name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    }
+    if (!value.is_object()) {
+      c.error(path, "must be a mapping");
+      continue;
+    }
+    c.check_keys(value, path, {"sql", "read_only", "timeout_ms"});
+    StatementConfig statement;
+    statement.name = name;
+    parse_statement_sql(c, field_of(value, path, "sql"), statement);
+    assign(c, field_of(value, path, "read_only"), statement.read_only);
+    statement.timeout_ms = c.integer(field_of(value, path, "timeout_ms"), 1, 600'000);
+    out.statements.push_back(std::move(statement));
+  }
+  const bool has_postgres =
+      std::any_of(out.services.begin(), out.services.end(),
+                  [](const ServiceConfig& s) { return s.type == ServiceType::postgres; });
+  if (!statements->empty() && !has_postgres) c.error(f.path, "requires a postgres service");
+}
+
+void parse_db(DocumentChecker& c, const Doc& root, ClusterConfig& out) {
+  const Field f = field_of(root, "", "db");
+  const Doc* db = c.mapping(f);
+  if (db == nullptr) return;
+  c.check_keys(*db, f.path, {"allow_raw_sql"});
+  const Field allow = field_of(*db, f.path, "allow_raw_sql");
+  assign(c, allow, out.db.allow_raw_sql);
+  if (!out.db.allow_raw_sql && out.statements.empty()) {
+    c.warn(allow.path, "is false and no statements are declared: the db API can run nothing");
+  }
+}
+
 void parse_timestamp(DocumentChecker& c, const Doc& root, std::string_view key, std::string& out) {
   const Field f = field_of(root, "", key);
   if (auto text = c.string(f)) {
@@ -169,7 +231,7 @@ Result<ParsedCluster> parse_cluster_tree(const Doc& root) {
   } else {
     c.check_keys(root, "",
                  {"cluster_id", "name", "description", "services", "routing", "health", "ai",
-                  "created_at", "updated_at"});
+                  "statements", "db", "created_at", "updated_at"});
     const Field id = field_of(root, "", "cluster_id");
     if (auto text = c.string(id)) {
       if (is_valid_cluster_id(*text)) {
@@ -184,6 +246,8 @@ Result<ParsedCluster> parse_cluster_tree(const Doc& root) {
     parse_routing(c, root, out.routing);
     parse_health(c, root, out.health);
     parse_ai(c, root, out.ai);
+    parse_statements(c, root, out);
+    parse_db(c, root, out);
     parse_timestamp(c, root, "created_at", out.created_at);
     parse_timestamp(c, root, "updated_at", out.updated_at);
   }

@@ -130,6 +130,41 @@ void emit_policies(YAML::Emitter& out, const ClusterConfig& cluster) {
   out << YAML::EndSeq << YAML::EndMap;
 }
 
+void emit_db(YAML::Emitter& out, const ClusterConfig& cluster) {
+  if (!cluster.statements.empty()) {
+    emit_key(out, "statements");
+    out << YAML::BeginMap;
+    for (const StatementConfig& statement : cluster.statements) {
+      out << YAML::Key;
+      emit_string(out, statement.name);
+      out << YAML::Value << YAML::BeginMap;
+      emit_text(out, "sql", statement.sql);
+      if (statement.read_only) emit_bool(out, "read_only", true);
+      if (statement.timeout_ms) emit_int(out, "timeout_ms", *statement.timeout_ms);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
+  if (cluster.db != DbConfig{}) {
+    emit_key(out, "db");
+    out << YAML::BeginMap;
+    emit_bool(out, "allow_raw_sql", cluster.db.allow_raw_sql);
+    out << YAML::EndMap;
+  }
+}
+
+nlohmann::json statements_json(const std::vector<StatementConfig>& statements) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const StatementConfig& statement : statements) {
+    out[statement.name] = {
+        {"sql", statement.sql},
+        {"read_only", statement.read_only},
+        {"timeout_ms", statement.timeout_ms ? nlohmann::json(*statement.timeout_ms) : nullptr},
+    };
+  }
+  return out;
+}
+
 nlohmann::json pool_json(const PoolConfig& pool) {
   nlohmann::json out = nlohmann::json::object();
   if (pool.min_connections) out["min_connections"] = *pool.min_connections;
@@ -184,6 +219,7 @@ std::string to_yaml(const ClusterConfig& cluster) {
   for (const ServiceConfig& service : cluster.services) emit_service(out, service);
   out << YAML::EndMap;
   emit_policies(out, cluster);
+  emit_db(out, cluster);
   if (!cluster.created_at.empty()) {
     emit_key(out, "created_at");
     out << YAML::DoubleQuoted << cluster.created_at;
@@ -230,6 +266,8 @@ nlohmann::json to_json(const ClusterConfig& cluster) {
         {"min_data_points", ai.min_data_points},
         {"update_interval", ai.update_interval},
         {"features", ai.features}}},
+      {"statements", statements_json(cluster.statements)},
+      {"db", {{"allow_raw_sql", cluster.db.allow_raw_sql}}},
       {"created_at", cluster.created_at},
       {"updated_at", cluster.updated_at},
   };

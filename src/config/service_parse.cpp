@@ -16,6 +16,8 @@ constexpr int kMaxIdleSeconds = 86'400;
 constexpr int kMaxLifetimeSeconds = 604'800;
 constexpr int kMaxWaitTimeoutMs = 600'000;
 constexpr int kMaxRedisDb = 15;
+constexpr std::int64_t kMaxStatementCache = 10'000;
+constexpr std::int64_t kMaxWaiting = 1'000'000;
 
 /// Reads a host name: non-empty (unless `default_host` is given), at most 253 bytes, without
 /// whitespace or control characters. An absent or empty host takes `default_host` when set.
@@ -77,6 +79,22 @@ void parse_options(DocumentChecker& c, const Doc& service, const std::string& pa
     if (!db.absent() && (!db.value->is_number_integer() || db.value->get<std::int64_t>() < 0 ||
                          db.value->get<std::int64_t>() > kMaxRedisDb)) {
       c.error(db.path, "must be an integer between 0 and 15");
+    }
+  }
+  if (out.type == ServiceType::postgres) {
+    auto check_int = [&](const char* key, std::int64_t max) {
+      const Field field = field_of(*options, f.path, key);
+      if (!field.absent() &&
+          (!field.value->is_number_integer() || field.value->get<std::int64_t>() < 0 ||
+           field.value->get<std::int64_t>() > max)) {
+        c.error(field.path, "must be an integer between 0 and " + std::to_string(max));
+      }
+    };
+    check_int("statement_cache_size", kMaxStatementCache);
+    check_int("max_waiting", kMaxWaiting);
+    const Field app = field_of(*options, f.path, "application_name");
+    if (!app.absent() && (!app.value->is_string() || app.value->get<std::string>().size() > 63)) {
+      c.error(app.path, "must be a string of at most 63 bytes");
     }
   }
   out.options = to_unordered(*options);

@@ -21,9 +21,17 @@
 #include "throome/cluster/registry.hpp"
 #include "throome/cluster/store.hpp"
 #include "throome/common/io_pool.hpp"
+#include "throome/daemon/logging.hpp"
 #include "throome/http/dispatcher.hpp"
 #include "throome/http/server.hpp"
 #include "throome/monitor/access_log.hpp"
+#include "throome/monitor/activity_log.hpp"
+#include "throome/monitor/gateway_collector.hpp"
+#include "throome/monitor/http_metrics.hpp"
+#include "throome/monitor/metrics.hpp"
+#include "throome/monitor/monitored_backend_factory.hpp"
+#include "throome/monitor/process_collector.hpp"
+#include "throome/router/routing_backend_factory.hpp"
 #include "throome/version.hpp"
 
 namespace throome::daemon {
@@ -64,6 +72,26 @@ http::ServerOptions server_options(const config::AppConfig& cfg) {
   return o;
 }
 
+// The observability parts of monitoring.*: none when monitoring is disabled.
+api::Monitoring make_monitoring(const config::MonitoringConfig& c) {
+  api::Monitoring m;
+  if (!c.enabled) {
+    m.metrics_path.clear();
+    return m;
+  }
+  m.metrics_path = c.metrics_path;
+  m.metrics = std::make_shared<monitor::Metrics>();
+  m.metrics->add_collectable(std::make_shared<monitor::ProcessCollector>());
+  if (c.activity_size > 0) {
+    monitor::ActivityOptions options;
+    options.capacity = static_cast<std::size_t>(c.activity_size);
+    options.store_values = c.activity_store_values;
+    options.value_max_bytes = c.activity_value_max_bytes;
+    m.activity = std::make_shared<monitor::ActivityLog>(options);
+  }
+  return m;
+}
+
 }  // namespace
 
 Daemon::Daemon(config::AppConfig cfg, DaemonOptions options)
@@ -89,7 +117,16 @@ int Daemon::run() {
   asio::io_context& ioc = io.context(0);  // signals, timers and the acceptor
 
   cluster::Registry registry;
-  auto factory = std::make_shared<adapters::AdapterFactory>(io);
+  const api::Monitoring monitoring = make_monitoring(cfg_.monitoring);
+  std::shared_ptr<cluster::BackendFactory> factory = std::make_shared<adapters::AdapterFactory>(io);
+  if (monitoring.metrics) {
+    // Every adapter is wrapped: each backend call is measured (and recorded in the activity
+    // log), with its series resolved once per cluster build.
+    factory = std::make_shared<monitor::MonitoredBackendFactory>(factory, monitoring.metrics,
+                                                                 monitoring.activity);
+  }
+  // Outermost: routing (strategy, health checks, breakers, failover) over monitored clients.
+  factory = std::make_shared<router::RoutingBackendFactory>(factory, io);
   cluster::Manager manager(*store, registry, config::process_env(), {}, factory);
   const auto summary = manager.load();
   spdlog::info("clusters dir {}: {} cluster(s) loaded, {} skipped",
@@ -100,11 +137,14 @@ int Daemon::run() {
   std::atomic<bool> ready{false};
 
   http::RouteTable routes;
-  api::Api api(manager, admin_pool, ready);
+  api::Api api(manager, admin_pool, ready, monitoring);
   api.register_routes(routes);
 
   std::vector<std::shared_ptr<http::RequestObserver>> observers{
       std::make_shared<monitor::AccessLog>()};
+  if (monitoring.metrics) {
+    observers.push_back(std::make_shared<monitor::HttpMetrics>(*monitoring.metrics));
+  }
   auto dispatcher = std::make_shared<http::Dispatcher>(std::move(routes),
                                                        cors_policy(cfg_.server.cors), observers);
   http::Server server(io, server_options(cfg_), dispatcher);
@@ -115,16 +155,26 @@ int Daemon::run() {
     admin_pool.join();
     return 1;
   }
+  if (monitoring.metrics) {
+    monitoring.metrics->add_collectable(std::make_shared<monitor::GatewayCollector>(
+        registry, [&server] { return server.connection_count(); }));
+  }
   server.start();
   const std::string bound = cfg_.server.host + ":" + std::to_string(server.port());
   spdlog::info("listening on http://{} with {} IO thread(s)", bound, threads);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
   asio::steady_timer drain_timer(ioc);
   std::atomic<bool> stopping{false};
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
+        if (sig == SIGUSR1) {
+          toggle_debug_level(cfg_.logging);
+          signals.async_wait(on_signal);
+          return;
+        }
         if (sig == SIGHUP) {
           spdlog::info("SIGHUP: reloading clusters");
           asio::post(admin_pool, [&manager] { manager.reload(); });

@@ -46,6 +46,11 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
   }
 };
 
+spdlog::level::level_enum configured_level(const config::LoggingConfig& cfg) {
+  return cfg.level == "warn" || cfg.level == "warning" ? spdlog::level::warn
+                                                       : spdlog::level::from_str(cfg.level);
+}
+
 }  // namespace
 
 void setup_logging(const config::LoggingConfig& cfg) {
@@ -60,10 +65,21 @@ void setup_logging(const config::LoggingConfig& cfg) {
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
   }
-  auto level = cfg.level == "warn" ? spdlog::level::warn : spdlog::level::from_str(cfg.level);
-  logger->set_level(level);
+  logger->set_level(configured_level(cfg));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
+}
+
+void toggle_debug_level(const config::LoggingConfig& cfg) {
+  auto logger = spdlog::default_logger();
+  const auto configured = configured_level(cfg);
+  const bool to_debug = logger->level() != spdlog::level::debug;
+  const auto next = to_debug ? spdlog::level::debug : configured;
+  // Logged while the level is debug, so the line is always visible.
+  if (to_debug) logger->set_level(next);
+  logger->info("SIGUSR1: log level is now {} (configured: {})", spdlog::level::to_string_view(next),
+               spdlog::level::to_string_view(configured));
+  if (!to_debug) logger->set_level(next);
 }
 
 }  // namespace throome::daemon

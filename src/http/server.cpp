@@ -20,6 +20,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "http/upgrade.hpp"
 #include "throome/common/io_pool.hpp"
 #include "throome/http/dispatcher.hpp"
 #include "throome/http/error_response.hpp"
@@ -264,10 +265,22 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       const bool head = message.method() == bhttp::verb::head;
       const unsigned version = message.version();
       const bool client_keep_alive = message.keep_alive();
+      std::optional<detail::UpgradeRequest> upgrade;  // kept for a WebSocket handshake
+      if (message.count(bhttp::field::upgrade) != 0) {
+        upgrade.emplace();
+        upgrade->base() = message.base();
+      }
       // The awaitable is built outside the co_await expression: g++ 12 mishandles class-type
       // temporaries inside one.
       auto op = dispatcher->dispatch(to_request(std::move(message), remote));
       Response resp = co_await std::move(op);
+      if (resp.stream || resp.websocket) {
+        // Streaming and upgraded responses (SSE, WebSocket) end the connection.
+        auto streaming = detail::serve_stream(c.stream, std::move(upgrade), resp, version,
+                                              options.write_timeout, stopping);
+        co_await std::move(streaming);
+        break;
+      }
       const bool keep_alive = client_keep_alive && !resp.close && !stopping.load();
       if (!co_await send(c, resp, version, head, keep_alive)) break;
       if (!keep_alive) break;

@@ -27,4 +27,17 @@ class AdapterFactory final : public cluster::BackendFactory {
 redis::ClientOptions redis_options(const config::ClusterConfig& cluster,
                                    const config::ServiceConfig& service, int io_threads);
 
+/// The PostgreSQL client options for one service (or, with `replica`, one of its replicas)
+/// of a resolved cluster config.
+postgres::ClientOptions postgres_options(const config::ClusterConfig& cluster,
+                                         const config::ServiceConfig& service,
+                                         const config::ReplicaConfig* replica = nullptr);
+
+/// The Kafka client options for one service of a resolved cluster config: bootstrap from
+/// options.brokers (else host:port), options.producer / options.consumer passed to
+/// librdkafka, routing.timeout_ms as the request deadline, options.consumer_idle_timeout
+/// (seconds), options.auto_create_topics, options.max_consumers and options.cursor_secret.
+kafka::ClientOptions kafka_options(const config::ClusterConfig& cluster,
+                                   const config::ServiceConfig& service);
+
 }  // namespace throome::adapters

@@ -1,13 +1,17 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "throome/adapters/kafka/client.hpp"
+#include "throome/adapters/postgres/client.hpp"
 #include "throome/adapters/redis/client.hpp"
 #include "throome/config/cluster_config.hpp"
+#include "throome/router/upstream.hpp"
 
 namespace throome::cluster {
 
@@ -19,6 +23,25 @@ struct Backends {
     redis::ClientPtr client;
   };
   std::vector<Redis> redis;  // in config order
+  /// The Redis candidates with health, breakers and the cluster's strategy (built by
+  /// router::RoutingBackendFactory; null when the cluster has no redis or no router).
+  std::shared_ptr<router::Upstream<redis::ClientPtr>> redis_upstream;
+
+  struct Postgres {
+    std::string service;
+    postgres::ClientPtr primary;
+    std::vector<postgres::ClientPtr> replicas;  // read candidates (role replica or readonly)
+    // Round-robin cursor over the replicas, shared by copies of this entry.
+    std::shared_ptr<std::atomic<std::size_t>> next_replica =
+        std::make_shared<std::atomic<std::size_t>>(0);
+  };
+  std::vector<Postgres> postgres;  // in config order
+
+  struct Kafka {
+    std::string service;
+    kafka::ClientPtr client;
+  };
+  std::vector<Kafka> kafka;  // in config order
 };
 
 /// Builds the adapters of a cluster. Injected into the Manager (tests can pass none).

@@ -43,6 +43,9 @@ struct GatewayConfig {
 struct MonitoringConfig {
   bool enabled = true;
   std::string metrics_path = "/metrics";
+  int activity_size = 1000;                    // activity ring entries; 0 = no activity log
+  bool activity_store_values = false;          // keep truncated values and responses
+  std::size_t activity_value_max_bytes = 256;  // truncation of each stored value
 };
 
 struct LoggingConfig {

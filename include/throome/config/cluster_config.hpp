@@ -97,6 +97,31 @@ struct AiConfig {
   bool operator==(const AiConfig&) const = default;
 };
 
+/// A named SQL statement of a cluster (`statements: {name: {sql, read_only, timeout_ms}}`):
+/// clients run it by name through the db API, with `args` bound to $1, $2, ...
+struct StatementConfig {
+  std::string name;  // the key under `statements:`; [A-Za-z0-9][A-Za-z0-9_.-]{0,62}
+  std::string sql;
+  bool read_only = false;         // a routing hint: may run on a replica
+  std::optional<int> timeout_ms;  // statement timeout; unset: routing.timeout_ms
+  bool operator==(const StatementConfig&) const = default;
+};
+
+/// The db API policy of a cluster (`db:`).
+struct DbConfig {
+  bool allow_raw_sql = true;  // false: only named statements run; clients never send SQL
+  bool operator==(const DbConfig&) const = default;
+};
+
+/// The highest $n placeholder of `sql` outside string literals, quoted identifiers, comments
+/// and dollar-quoted strings (0 when none), and the first unused number below it (0 when
+/// $1..$max are all used).
+struct SqlPlaceholders {
+  int max = 0;
+  int first_gap = 0;
+};
+SqlPlaceholders scan_placeholders(std::string_view sql) noexcept;
+
 /// A cluster: a named group of backends plus routing policy. Parsed and validated by
 /// cluster_codec; immutable once inside a registry snapshot.
 struct ClusterConfig {
@@ -107,12 +132,16 @@ struct ClusterConfig {
   RoutingConfig routing;
   HealthConfig health;
   AiConfig ai;
+  std::vector<StatementConfig> statements;  // in file order; names unique
+  DbConfig db;
   std::string created_at;  // RFC 3339 UTC, e.g. 2025-01-01T00:00:00Z; empty until stamped
   std::string updated_at;
   bool operator==(const ClusterConfig&) const = default;
 
   /// @return the service called `name`, or nullptr.
   const ServiceConfig* find_service(std::string_view service_name) const noexcept;
+  /// @return the named statement called `name`, or nullptr.
+  const StatementConfig* find_statement(std::string_view statement_name) const noexcept;
 };
 
 /// @return true when `id` matches [a-z0-9][a-z0-9_-]{0,62} (safe as a directory name).

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "throome/http/request.hpp"
+#include "throome/http/stream.hpp"
 
 namespace throome::http {
 
@@ -13,6 +14,12 @@ struct Response {
   Headers headers;
   std::string body;
   bool close = false;  // close the connection after sending
+  /// A streaming body (Server-Sent Events): the session sends the head with
+  /// Transfer-Encoding: chunked, runs this, then closes the connection. `body` is ignored.
+  StreamBody stream;
+  /// On a response to a WebSocket upgrade request (status 101): the session performs the
+  /// handshake instead of sending this response, runs this, then closes the connection.
+  WebSocketSession websocket;
 
   /// A response with a JSON body and Content-Type: application/json.
   static Response json(int status, const nlohmann::json& body);

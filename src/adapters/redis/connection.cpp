@@ -6,6 +6,8 @@
 #include <boost/asio/bind_executor.hpp>
 #include <functional>
 
+#include "throome/monitor/log_rate_limiter.hpp"
+
 namespace throome::redis::detail {
 namespace {
 
@@ -307,7 +309,9 @@ void Connection<Executor>::on_connect_failed(const std::string& reason) {
   if (state_ == State::closed) return;
   ready_ = false;
   state_ = State::disconnected;
-  if (last_error_ != reason) spdlog::warn("redis {}: {}", label_, reason);
+  if (last_error_ != reason) {
+    monitor::log_limited(spdlog::level::warn, fmt::format("redis {}: {}", label_, reason));
+  }
   last_error_ = reason;
   fail_waiting(
       Error(Errc::backend_unavailable, "redis backend unavailable", label_ + ": " + reason));
@@ -319,7 +323,8 @@ void Connection<Executor>::on_lost(const std::string& reason) {
   if (state_ == State::closed) return;
   ready_ = false;
   state_ = State::disconnected;
-  spdlog::warn("redis {}: connection lost: {}", label_, reason);
+  monitor::log_limited(spdlog::level::warn,
+                       fmt::format("redis {}: connection lost: {}", label_, reason));
   last_error_ = "connection lost: " + reason;
   fail_waiting(failure());
   failure_code_ = Errc::backend_unavailable;  // later requests: unavailable until reconnected
@@ -412,8 +417,9 @@ void Connection<Executor>::on_tick() {
   if (deadlines_.front() <= std::chrono::steady_clock::now()) {
     // Redis answers in order: the oldest request is late, so everything behind it is too.
     // Dropping the connection fails them all at once; a reconnect follows.
-    spdlog::warn("redis {}: no reply within {} ms; reconnecting", label_,
-                 options_.command_timeout.count());
+    monitor::log_limited(spdlog::level::warn,
+                         fmt::format("redis {}: no reply within {} ms; reconnecting", label_,
+                                     options_.command_timeout.count()));
     free_context(Errc::timeout, "command timed out");
     return;
   }

@@ -407,5 +407,63 @@ TEST(ValidateAppConfig, WantsCanonicalSpellings) {
   expect_invalid(cfg, "logging.format", "must be one of: text, json");
 }
 
+TEST(AppConfig, MonitoringActivityKeys) {
+  const AppConfig defaults = parse_app_config("", "empty.yaml");
+  EXPECT_EQ(defaults.monitoring.activity_size, 1000);
+  EXPECT_FALSE(defaults.monitoring.activity_store_values);
+  EXPECT_EQ(defaults.monitoring.activity_value_max_bytes, 256u);
+
+  const AppConfig cfg = parse_app_config(R"(
+monitoring:
+  activity_size: 0
+  activity_store_values: true
+  activity_value_max_bytes: 1KiB
+)",
+                                         "activity.yaml");
+  EXPECT_EQ(cfg.monitoring.activity_size, 0);
+  EXPECT_TRUE(cfg.monitoring.activity_store_values);
+  EXPECT_EQ(cfg.monitoring.activity_value_max_bytes, 1024u);
+  EXPECT_TRUE(cfg.warnings.empty());
+
+  expect_rejected("monitoring: {activity_size: -1}", "monitoring.activity_size",
+                  "must be between 0 and 1000000");
+  expect_rejected("monitoring: {activity_size: 1000001}", "monitoring.activity_size",
+                  "must be between 0 and 1000000");
+  expect_rejected("monitoring: {activity_size: 10.5}", "monitoring.activity_size",
+                  "must be an integer");
+  expect_rejected("monitoring: {activity_store_values: yes}", "monitoring.activity_store_values",
+                  "must be a boolean");
+  expect_rejected("monitoring: {activity_value_max_bytes: 8}",
+                  "monitoring.activity_value_max_bytes", "must be between 16 bytes and 64KiB");
+  expect_rejected("monitoring: {activity_value_max_bytes: 1MiB}",
+                  "monitoring.activity_value_max_bytes", "must be between 16 bytes and 64KiB");
+}
+
+TEST(AppConfig, MetricsPathMustNotShadowARoute) {
+  for (const char* path : {"/", "/health", "/readyz", "/health/"}) {
+    expect_rejected(std::string("monitoring: {metrics_path: \"") + path + "\"}",
+                    "monitoring.metrics_path",
+                    "must not be a path the gateway already serves (/, /health, /readyz)");
+  }
+  expect_rejected("monitoring: {metrics_path: \"/m/{x}\"}", "monitoring.metrics_path",
+                  "must not contain \"{\" or \"}\"");
+  EXPECT_EQ(parse_app_config("monitoring: {metrics_path: /prom/metrics}", "t.yaml")
+                .monitoring.metrics_path,
+            "/prom/metrics");
+}
+
+TEST(ValidateAppConfig, RechecksMonitoringActivityRules) {
+  AppConfig cfg;
+  cfg.monitoring.activity_size = -5;
+  expect_invalid(cfg, "monitoring.activity_size", "must be between 0 and 1000000");
+  cfg = {};
+  cfg.monitoring.activity_value_max_bytes = 100'000;
+  expect_invalid(cfg, "monitoring.activity_value_max_bytes", "must be between 16 bytes and 64KiB");
+  cfg = {};
+  cfg.monitoring.metrics_path = "/readyz";
+  expect_invalid(cfg, "monitoring.metrics_path",
+                 "must not be a path the gateway already serves (/, /health, /readyz)");
+}
+
 }  // namespace
 }  // namespace throome::config

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Kafka publish throughput and latency, in one run against the same broker (librdkafka's mock
+# cluster in the kafka_mock_broker helper): kcat -P producing N messages directly, throome
+# batched publish (`messages: [...]` of 100 per request) and throome single-message publish
+# at 64 connections. Every message is 100 bytes; kcat uses the same producer settings as the
+# gateway (idempotence, acks=all, linger.ms=2).
+#
+#   bench/queue_publish.sh [DURATION_SECONDS] [KCAT_MESSAGES]      (default 10, 500000)
+#
+# Needs: a Release build in build-release/ (BUILD_TYPE=Release scripts/build.sh build-release),
+# the kafka_mock_broker helper (built with the tests; KAFKA_MOCK_BROKER=path, else the first
+# build-*/tests/kafka_mock_broker found), kcat, wrk, curl, python3.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+duration=${1:-10}
+kcat_messages=${2:-500000}
+batch=100
+throome_bin=${THROOME_BIN:-$root/build-release/apps/throome}
+[ -x "$throome_bin" ] || { echo "build first: BUILD_TYPE=Release scripts/build.sh build-release" >&2; exit 1; }
+mock_bin=${KAFKA_MOCK_BROKER:-}
+if [ -z "$mock_bin" ]; then
+  for candidate in "$root"/build-release/tests/kafka_mock_broker "$root"/build*/tests/kafka_mock_broker; do
+    if [ -x "$candidate" ]; then mock_bin=$candidate; break; fi
+  done
+fi
+[ -x "$mock_bin" ] || { echo "no kafka_mock_broker: build the tests (cmake --build build --target kafka_mock_broker) or set KAFKA_MOCK_BROKER" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/throome-bench-XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 500); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+
+# The broker: its first line of output is the bootstrap address.
+"$mock_bin" < /dev/null > "$work/broker.out" 2>"$work/broker.err" &
+pids+=($!)
+for _ in $(seq 1 500); do [ -s "$work/broker.out" ] && break; sleep 0.01; done
+bootstrap=$(head -1 "$work/broker.out")
+[ -n "$bootstrap" ] || { echo "the mock broker did not start" >&2; cat "$work/broker.err" >&2; exit 1; }
+broker_port=${bootstrap##*:}
+
+value=$(head -c 100 /dev/zero | tr '\0' 'v')
+
+# 1. kcat -P directly: N messages from a file, timed until every one is acknowledged.
+python3 -c "import sys; sys.stdout.write(('v'*100+'\n')*$kcat_messages)" > "$work/messages.txt"
+kcat_opts=(-X enable.idempotence=true -X acks=all -X linger.ms=2 -X queue.buffering.max.messages=1000000)
+echo warm | kcat -P -b "$bootstrap" -t bench-kcat "${kcat_opts[@]}"
+start=$(date +%s.%N)
+kcat -P -b "$bootstrap" -t bench-kcat "${kcat_opts[@]}" < "$work/messages.txt"
+end=$(date +%s.%N)
+kcat_rate=$(awk -v n="$kcat_messages" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')
+
+# 2. The gateway.
+throome_port=$(free_port)
+cat > "$work/throome.yaml" <<YAML
+server: {host: 127.0.0.1, port: $throome_port}
+gateway: {clusters_dir: "$work/clusters", max_connections: 20000}
+logging: {level: ${THROOME_LOG_LEVEL:-warn}}
+YAML
+"$throome_bin" --config "$work/throome.yaml" > "$work/throome.log" 2>&1 &
+pids+=($!)
+wait_port "$throome_port"
+base="http://127.0.0.1:$throome_port/api/v1/clusters/bench/queue"
+curl -sf -o /dev/null -X POST "http://127.0.0.1:$throome_port/api/v1/clusters" \
+  -H 'Content-Type: application/json' \
+  -d "{\"name\":\"bench\",\"cluster_id\":\"bench\",\"services\":{\"events\":{\"type\":\"kafka\",\"host\":\"127.0.0.1\",\"port\":$broker_port}}}"
+for topic in bench-batch bench-single; do
+  for _ in $(seq 1 500); do
+    curl -sf -o /dev/null -X POST "$base/publish" -d "{\"topic\":\"$topic\",\"message\":\"warm\"}" && break
+    sleep 0.01
+  done
+done
+
+python3 - "$work/batch.lua" "$batch" "$value" <<'PY'
+import json, sys
+path, n, value = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+body = json.dumps({"topic": "bench-batch", "messages": [{"value": value} for _ in range(n)]})
+open(path, "w").write('wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n' % json.dumps(body))
+PY
+cat > "$work/single.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"topic":"bench-single","message":"$value"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+declare -A rps p50 p99
+run_wrk() {  # name conns script
+  local name=$1 conns=$2 script=$3
+  wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$script" "$base/publish" > "$work/$name.txt"
+  rps[$name]=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
+  p50[$name]=$(awk '$1=="50%" {print $2}' "$work/$name.txt")
+  p99[$name]=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
+  local errors
+  errors=$(awk '/Non-2xx|Socket errors/' "$work/$name.txt")
+  [ -n "$errors" ] && echo "  $name: $errors" >&2
+  return 0
+}
+run_wrk batch_64 64 "$work/batch.lua"
+run_wrk single_64 64 "$work/single.lua"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+msgs() { awk -v r="$1" -v n="$2" 'BEGIN { printf "%.0f", r * n }'; }
+batch_rate=$(msgs "${rps[batch_64]}" "$batch")
+single_rate=$(msgs "${rps[single_64]}" 1)
+
+# What reached the broker: the sum of the partitions' high watermarks (the mock cluster
+# keeps only the newest records, so the low watermarks move).
+count() {
+  curl -sf "$base/topics/$1" |
+    python3 -c 'import json,sys; print(sum(p["high"] for p in json.load(sys.stdin)["partitions"]))'
+}
+
+echo
+echo "Kafka publish of 100-byte messages, ${duration}s per throome point, wrk -t2 (keep-alive), $(nproc) cores"
+echo "broker: librdkafka mock cluster ($bootstrap); producer: idempotent, acks=all, linger.ms=2"
+printf '%-44s %12s %10s %10s\n' "target" "messages/s" "p50" "p99"
+printf '%-44s %12s %10s %10s\n' "kcat -P direct ($kcat_messages messages)" "$kcat_rate" "" ""
+printf '%-44s %12s %10s %10s\n' "throome batched publish ($batch/request) @64" "$batch_rate" "${p50[batch_64]}" "${p99[batch_64]}"
+printf '%-44s %12s %10s %10s\n' "throome single publish @64" "$single_rate" "${p50[single_64]}" "${p99[single_64]}"
+echo
+echo "throome batched / kcat direct: $(ratio "$batch_rate" "$kcat_rate")   (goal >= 0.5)"
+echo "throome single / kcat direct:  $(ratio "$single_rate" "$kcat_rate")"
+echo "single publish p99 @64: ${p99[single_64]}   (goal < 20 ms)"
+echo "written to the broker: bench-kcat $(count bench-kcat) (1 warm-up + $kcat_messages), bench-batch $(count bench-batch), bench-single $(count bench-single)"

@@ -17,20 +17,16 @@ pg_bin=/usr/lib/postgresql/15/bin
 [ -x "$throome_bin" ] || { echo "build first: BUILD_TYPE=Release scripts/build.sh build-release" >&2; exit 1; }
 [ -x "$pg_bin/postgres" ] || { echo "PostgreSQL 15 server binaries missing ($pg_bin)" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/throome-bench-pg-XXXXXX)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_init pg
 chmod 755 "$work"
-pids=()
 pg_pid=
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+stop_postgres() {
   if [ -n "$pg_pid" ]; then kill -INT "$pg_pid" 2>/dev/null || true; fi
-  wait 2>/dev/null || true
-  rm -rf "$work"
+  bench_cleanup
 }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 1000); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+trap stop_postgres EXIT
 
 # initdb and postgres refuse to run as root: as root, run them as the postgres user (setpriv
 # execs, so $! is the postmaster's PID).

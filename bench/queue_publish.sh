@@ -25,17 +25,9 @@ if [ -z "$mock_bin" ]; then
 fi
 [ -x "$mock_bin" ] || { echo "no kafka_mock_broker: build the tests (cmake --build build --target kafka_mock_broker) or set KAFKA_MOCK_BROKER" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/throome-bench-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 500); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_init queue
 
 # The broker: its first line of output is the bootstrap address.
 "$mock_bin" < /dev/null > "$work/broker.out" 2>"$work/broker.err" &

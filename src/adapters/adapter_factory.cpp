@@ -150,7 +150,7 @@ std::shared_ptr<cluster::Backends> AdapterFactory::create(const config::ClusterC
     }
     if (svc.type == config::ServiceType::kafka) {
       backends->kafka.push_back(
-          {svc.name, kafka::make_client(pool_, kafka_options(resolved, svc))});
+          {svc.name, kafka::make_client(pool_, kafka_options(resolved, svc)), nullptr});
     }
     if (svc.type == config::ServiceType::redis) {
       backends->redis.push_back(

@@ -1,6 +1,7 @@
 #include "throome/api/cluster_health_api.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "throome/http/error_response.hpp"
 #include "throome/monitor/backend_metrics.hpp"
@@ -34,29 +35,49 @@ boost::asio::awaitable<Response> ClusterHealthApi::health(Request& req) {
               {"healthy", nullptr},
               {"response_time", nullptr},
               {"error_message", nullptr}};
-    const cluster::Backends::Redis* backend = nullptr;
-    for (const auto& r : cluster->backends().redis) {
-      if (r.service == svc.name && r.client) backend = &r;
+    // The adapter's own view (a ready connection), then the router's (health checks, breaker).
+    std::optional<bool> connected;
+    const auto& backends = cluster->backends();
+    for (const auto& r : backends.redis) {
+      if (r.service == svc.name && r.client) connected = r.client->ready_connections() > 0;
     }
-    if (backend == nullptr) {
+    for (const auto& p : backends.postgres) {
+      if (p.service == svc.name && p.primary) connected = p.primary->healthy();
+    }
+    for (const auto& k : backends.kafka) {
+      if (k.service == svc.name && k.client) connected = k.client->healthy();
+    }
+    if (!connected) {
       s["error_message"] = "not checked: the gateway has no live " +
                            std::string(config::to_string(svc.type)) + " adapter";
       services[svc.name] = std::move(s);
       continue;
     }
-    const bool ready = backend->client->ready_connections() > 0;
-    s["healthy"] = ready;
-    ++(ready ? healthy : unhealthy);
+    const router::BackendState* state = backends.state_of(svc.name);
+    const bool checks_ok = state == nullptr || state->health().healthy();
+    const bool circuit_open =
+        state != nullptr && state->breaker().state() == router::CircuitBreaker::State::open;
+    const bool ok = *connected && checks_ok && !circuit_open;
+    s["healthy"] = ok;
+    ++(ok ? healthy : unhealthy);
     auto handle = metrics_ ? metrics_->find_backend(cluster->id(), svc.name) : nullptr;
     if (handle) {
       if (auto latency = handle->last_latency()) {
         s["response_time"] = std::round(static_cast<double>(latency->count()) / 1e3) / 1e3;
       }
     }
-    if (!ready) {
-      std::string last = handle ? handle->last_error() : std::string();
-      s["error_message"] =
-          last.empty() ? "no ready connection" : "no ready connection; last error: " + last;
+    if (!ok) {
+      std::string why;
+      if (!checks_ok) {
+        why = "health checks failing: " + state->health().last_error();
+      } else if (circuit_open) {
+        why = "circuit breaker open";
+      } else {
+        why = "no ready connection";
+        const std::string last = handle ? handle->last_error() : std::string();
+        if (!last.empty()) why += "; last error: " + last;
+      }
+      s["error_message"] = why;
     }
     services[svc.name] = std::move(s);
   }

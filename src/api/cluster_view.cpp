@@ -6,14 +6,9 @@ namespace throome::api {
 namespace {
 
 // The router's view of a backend (health checks, passive failures, breaker); null when the
-// service has no routed adapter yet (types whose adapter has not landed).
+// cluster was built without a router.
 const router::BackendState* state_of(const cluster::Cluster& c, const config::ServiceConfig& svc) {
-  if (const auto& up = c.backends().redis_upstream) {
-    for (const auto& m : up->members()) {
-      if (m.service == svc.name) return m.state.get();
-    }
-  }
-  return nullptr;
+  return c.backends().state_of(svc.name);
 }
 
 nlohmann::json health_of(const cluster::Cluster& c, const config::ServiceConfig& svc) {

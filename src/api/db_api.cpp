@@ -180,41 +180,77 @@ bool connect_failure(const Error& e) {
          e.details().value("phase", "") == "connect";
 }
 
-// Runs one statement on the backend the router picks; a read sent to a replica that cannot be
+// The router's gate for a backend: an open breaker or failing health checks answer 503 at
+// once, without touching it.
+Result<void> admit(const router::PostgresTarget& t, std::string_view service) {
+  if (t.state == nullptr || t.state->available()) return {};
+  const auto& health = t.state->health();
+  std::string why =
+      !health.healthy()
+          ? "health checks failing"
+          : "circuit breaker " +
+                std::string(router::CircuitBreaker::to_string(t.state->breaker().state()));
+  if (!health.healthy() && !health.last_error().empty()) why += ": " + health.last_error();
+  return Error(Errc::backend_unavailable, "postgres backend of service \"" + std::string(service) +
+                                              "\" is unavailable (" + why + ")");
+}
+
+// Tells the router's state how a call went: only an unreachable backend counts as a failure
+// (a SQL error or a statement timeout says nothing about the server's health).
+template <class R>
+void settle(const router::PostgresTarget& t, const Result<R>& r,
+            std::chrono::steady_clock::time_point started) {
+  if (t.state == nullptr) return;
+  const bool down = !r && r.error().code() == Errc::backend_unavailable;
+  t.state->end(!down, std::chrono::steady_clock::now() - started);
+}
+
+// Runs `run(client)` on the backend the router picks; a read sent to a replica that cannot be
 // reached (nothing was sent) runs on the primary instead.
-asio::awaitable<Result<postgres::StatementResult>> run_one(const Call& call, bool read_only,
-                                                           postgres::Statement statement) {
-  auto client = Router::postgres_for(*call.cluster, read_only, call.consistency, call.service);
-  if (!client) co_return client.error();
+template <class R, class Run>
+asio::awaitable<Result<R>> on_backend(const Call& call, bool read_only, const Run& run) {
+  auto target = Router::postgres_for(*call.cluster, read_only, call.consistency, call.service);
+  if (!target) co_return target.error();
+  const std::string service = call.service.empty() && !call.cluster->backends().postgres.empty()
+                                  ? call.cluster->backends().postgres.front().service
+                                  : call.service;
+  if (target->replica && admit(*target, service)) {
+    if (target->state != nullptr) target->state->begin();
+    const auto started = std::chrono::steady_clock::now();
+    auto op = run(*target->client, true);
+    Result<R> result = co_await std::move(op);
+    settle(*target, result, started);
+    if (result || !connect_failure(result.error())) co_return result;
+  }
   auto primary = Router::postgres_for(*call.cluster, false, Consistency::strong, call.service);
   if (!primary) co_return primary.error();
-  const bool replica = *client != *primary;
-  auto op = (*client)->run(replica ? statement : std::move(statement), call.options);
-  auto result = co_await std::move(op);
-  if (!result && replica && connect_failure(result.error())) {
-    auto retry = (*primary)->run(std::move(statement), call.options);
-    result = co_await std::move(retry);
-  }
+  if (auto gate = admit(*primary, service); !gate) co_return gate.error();
+  if (primary->state != nullptr) primary->state->begin();
+  const auto started = std::chrono::steady_clock::now();
+  auto op = run(*primary->client, false);
+  Result<R> result = co_await std::move(op);
+  settle(*primary, result, started);
   co_return result;
+}
+
+asio::awaitable<Result<postgres::StatementResult>> run_one(const Call& call, bool read_only,
+                                                           postgres::Statement statement) {
+  // `copy`: the statement may be needed again on the primary after a replica failed.
+  const auto run = [&](postgres::Client& client, bool copy) {
+    return client.run(copy ? statement : std::move(statement), call.options);
+  };
+  auto op = on_backend<postgres::StatementResult>(call, read_only, run);
+  co_return co_await std::move(op);
 }
 
 asio::awaitable<Result<std::vector<postgres::StatementResult>>> run_transaction(
     const Call& call, std::vector<postgres::Statement> statements,
     postgres::TransactionOptions options) {
-  auto client =
-      Router::postgres_for(*call.cluster, options.read_only, call.consistency, call.service);
-  if (!client) co_return client.error();
-  auto primary = Router::postgres_for(*call.cluster, false, Consistency::strong, call.service);
-  if (!primary) co_return primary.error();
-  const bool replica = *client != *primary;
-  auto op =
-      (*client)->transaction(replica ? statements : std::move(statements), options, call.options);
-  auto result = co_await std::move(op);
-  if (!result && replica && connect_failure(result.error())) {
-    auto retry = (*primary)->transaction(std::move(statements), options, call.options);
-    result = co_await std::move(retry);
-  }
-  co_return result;
+  const auto run = [&](postgres::Client& client, bool copy) {
+    return client.transaction(copy ? statements : std::move(statements), options, call.options);
+  };
+  auto op = on_backend<std::vector<postgres::StatementResult>>(call, options.read_only, run);
+  co_return co_await std::move(op);
 }
 
 Result<postgres::Isolation> parse_isolation(const Fields& f) {

@@ -1,5 +1,6 @@
 #include "throome/monitor/monitored_backend_factory.hpp"
 
+#include "monitor/monitored_clients.hpp"
 #include "monitor/monitored_redis_client.hpp"
 #include "throome/monitor/metrics.hpp"
 
@@ -18,6 +19,19 @@ std::shared_ptr<cluster::Backends> MonitoredBackendFactory::create(
     if (!r.client) continue;
     r.client = std::make_shared<MonitoredRedisClient>(
         std::move(r.client), metrics_->backend(resolved.cluster_id, r.service, "redis"), activity_);
+  }
+  for (auto& p : backends->postgres) {
+    if (!p.primary) continue;
+    // The primary's calls are the service's series; replicas are measured by the router's
+    // state (health, breaker) and their own pools.
+    p.primary = std::make_shared<MonitoredPostgresClient>(
+        std::move(p.primary), metrics_->backend(resolved.cluster_id, p.service, "postgres"),
+        activity_);
+  }
+  for (auto& k : backends->kafka) {
+    if (!k.client) continue;
+    k.client = std::make_shared<MonitoredKafkaClient>(
+        std::move(k.client), metrics_->backend(resolved.cluster_id, k.service, "kafka"), activity_);
   }
   return backends;
 }

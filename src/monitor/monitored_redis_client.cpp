@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "monitor/call_meter.hpp"
 #include "throome/monitor/redis_command_info.hpp"
 
 namespace throome::monitor {
@@ -10,22 +11,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Keeps throome_backend_in_flight right even when the coroutine is destroyed while suspended.
-class InFlight {
- public:
-  explicit InFlight(BackendMetrics& m) : m_(m) { m_.call_started(); }
-  ~InFlight() { m_.call_finished(); }
-  InFlight(const InFlight&) = delete;
-  InFlight& operator=(const InFlight&) = delete;
-
- private:
-  BackendMetrics& m_;
-};
-
-std::string error_text(const Error& e) {
-  if (e.details().is_string()) return e.message() + ": " + e.details().get<std::string>();
-  return e.message();
-}
+using detail::error_text;
+using detail::InFlight;
 
 std::string reply_text(const redis::Reply& r) {
   switch (r.type) {
@@ -85,24 +72,14 @@ MonitoredRedisClient::MonitoredRedisClient(redis::ClientPtr inner,
 void MonitoredRedisClient::finish(OperationMetrics& op, std::chrono::nanoseconds elapsed,
                                   Outcome outcome, std::string error, ActivityEntry* record,
                                   const redis::Reply* reply) const {
-  op.observe(outcome, std::chrono::duration<double>(elapsed).count());
-  const bool ok = outcome == Outcome::success;
-  metrics_->note_result(elapsed, ok ? nullptr : &error);
-  if (record == nullptr || !activity_) return;
-  ActivityEntry& entry = *record;
-  entry.cluster_id = metrics_->cluster();
-  entry.service_name = metrics_->service();
-  entry.service_type = metrics_->type();
-  entry.operation = op.name();
-  entry.duration = elapsed;
-  entry.success = ok;
-  entry.error = std::move(error);
-  const auto& options = activity_->options();
-  if (options.store_values && !entry.redacted && reply != nullptr) {
-    entry.has_response = true;
-    entry.response = ActivityLog::truncate(reply_text(*reply), options.value_max_bytes);
+  if (record != nullptr && activity_) {
+    const auto& options = activity_->options();
+    if (options.store_values && !record->redacted && reply != nullptr) {
+      record->has_response = true;
+      record->response = ActivityLog::truncate(reply_text(*reply), options.value_max_bytes);
+    }
   }
-  activity_->record(std::move(entry));
+  detail::finish_call(*metrics_, activity_.get(), op, elapsed, outcome, std::move(error), record);
 }
 
 boost::asio::awaitable<Result<redis::Reply>> MonitoredRedisClient::execute(

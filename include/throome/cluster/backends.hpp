@@ -31,6 +31,10 @@ struct Backends {
     std::string service;
     postgres::ClientPtr primary;
     std::vector<postgres::ClientPtr> replicas;  // read candidates (role replica or readonly)
+    // The router's view (health checks, breaker) of the primary and of each replica, in the
+    // order of `replicas` (set by router::RoutingBackendFactory; null without a router).
+    std::shared_ptr<router::BackendState> state;
+    std::vector<std::shared_ptr<router::BackendState>> replica_states;
     // Round-robin cursor over the replicas, shared by copies of this entry.
     std::shared_ptr<std::atomic<std::size_t>> next_replica =
         std::make_shared<std::atomic<std::size_t>>(0);
@@ -40,8 +44,26 @@ struct Backends {
   struct Kafka {
     std::string service;
     kafka::ClientPtr client;
+    std::shared_ptr<router::BackendState> state;  // as for Postgres
   };
   std::vector<Kafka> kafka;  // in config order
+
+  /// The router's state of the service called `service` (for postgres: its primary), or
+  /// null when it has none (unknown service, or built without a router).
+  const router::BackendState* state_of(std::string_view service) const {
+    if (redis_upstream) {
+      for (const auto& m : redis_upstream->members()) {
+        if (m.service == service) return m.state.get();
+      }
+    }
+    for (const auto& p : postgres) {
+      if (p.service == service) return p.state.get();
+    }
+    for (const auto& k : kafka) {
+      if (k.service == service) return k.state.get();
+    }
+    return nullptr;
+  }
 };
 
 /// Builds the adapters of a cluster. Injected into the Manager (tests can pass none).

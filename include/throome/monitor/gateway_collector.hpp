@@ -13,8 +13,9 @@ namespace throome::monitor {
 
 /// Gateway state computed at scrape time from the live objects, so it is never stale:
 /// throome_clusters (clusters in the current snapshot), throome_backend_up{cluster,service,type}
-/// (1 when the backend has a ready connection) and throome_http_connections (open client
-/// connections, from `connections`).
+/// (ready connection, health checks passing, circuit not open), throome_circuit_breaker_state,
+/// throome_pool_connections{cluster,service,state}, throome_retries_total{cluster,type} and
+/// throome_http_connections (open client connections, from `connections`).
 class GatewayCollector final : public prometheus::Collectable {
  public:
   GatewayCollector(const cluster::Registry& registry, std::function<std::size_t()> connections);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,6 +48,8 @@ class Upstream {
   const std::vector<Member>& members() const noexcept { return members_; }
   const Strategy& strategy() const noexcept { return *strategy_; }
   const Policy& policy() const noexcept { return policy_; }
+  /// Attempts made again after a failed one (on the same or another member).
+  std::uint64_t retries() const noexcept { return retries_.load(std::memory_order_relaxed); }
 
   /// The strategy's candidates right now (`tried` members are not usable again).
   std::vector<Candidate> candidates(const std::vector<bool>& tried) const {
@@ -126,6 +129,7 @@ class Upstream {
         }
         co_return last;
       }
+      retries_.fetch_add(1, std::memory_order_relaxed);
       if (delay.count() > 0) {
         auto executor = co_await boost::asio::this_coro::executor;
         boost::asio::steady_timer timer(executor);
@@ -155,6 +159,7 @@ class Upstream {
   std::vector<Member> members_;
   std::shared_ptr<Strategy> strategy_;
   Policy policy_;
+  std::atomic<std::uint64_t> retries_{0};
 };
 
 }  // namespace throome::router

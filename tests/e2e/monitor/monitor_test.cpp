@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 #include "support/prometheus_text.hpp"
 #include "support/servers.hpp"
@@ -28,17 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kGetRoute = "/api/v1/clusters/{id}/cache/get";
 constexpr const char* kSecretValue = "e2e-distinctive-value-5d0c7e";
-
-// Waits for `done()` (polled every 20 ms) up to `timeout`. @return whether it became true.
-template <class F>
-bool eventually(F done, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
 
 std::string percent_encode(const std::string& s) {
   static constexpr char kHex[] = "0123456789ABCDEF";

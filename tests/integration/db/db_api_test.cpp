@@ -7,8 +7,10 @@
 #include <set>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/postgres_server.hpp"
 #include "support/process.hpp"
+#include "support/prometheus_text.hpp"
 #include "support/servers.hpp"
 #include "throome/common/base64.hpp"
 
@@ -552,6 +554,104 @@ TEST_F(DbApi, ReadsGoToTheReplicaWritesAndStrongReadsToThePrimary) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_EQ(seen, "replica") << "reads return to the replica once it is back";
+}
+
+TEST_F(DbApi, CallsAreMeasuredAndRecordedWithoutTheirSqlOrArgs) {
+  const auto before = parse_prometheus_text(http_request(daemon_->port(), "GET", "/metrics").body);
+  const std::map<std::string, std::string> select_ok = {{"cluster", "main"},
+                                                        {"service", "db"},
+                                                        {"type", "postgres"},
+                                                        {"operation", "select"},
+                                                        {"outcome", "success"}};
+  const std::map<std::string, std::string> select_err = {{"cluster", "main"},
+                                                         {"service", "db"},
+                                                         {"type", "postgres"},
+                                                         {"operation", "select"},
+                                                         {"outcome", "error"}};
+  for (int i = 0; i < 3; ++i) {
+    ok("query", {{"query", "SELECT $1::text AS secret_column"}, {"args", {"s3cr3t-arg-value"}}});
+  }
+  EXPECT_EQ(db("main", "query", {{"query", "SELECT no_such_column FROM whoami"}}).status, 400);
+  ok("transaction", {{"statements", {{{"query", "SELECT 1 AS a"}}, {{"query", "SELECT 2 AS b"}}}}});
+
+  const auto after = parse_prometheus_text(http_request(daemon_->port(), "GET", "/metrics").body);
+  EXPECT_EQ(sample(after, "throome_backend_requests_total", select_ok) -
+                sample(before, "throome_backend_requests_total", select_ok),
+            3);
+  EXPECT_EQ(sample(after, "throome_backend_requests_total", select_err) -
+                sample(before, "throome_backend_requests_total", select_err),
+            1);
+  EXPECT_GE(sample(after, "throome_backend_requests_total",
+                   {{"cluster", "main"},
+                    {"service", "db"},
+                    {"type", "postgres"},
+                    {"operation", "transaction"},
+                    {"outcome", "success"}}),
+            1);
+  EXPECT_EQ(sample(after, "throome_backend_up",
+                   {{"cluster", "main"}, {"service", "db"}, {"type", "postgres"}}),
+            1);
+  EXPECT_EQ(sample(after, "throome_circuit_breaker_state",
+                   {{"cluster", "main"}, {"service", "db"}, {"type", "postgres"}}),
+            0);
+  EXPECT_GE(sample(after, "throome_pool_connections",
+                   {{"cluster", "main"}, {"service", "db"}, {"state", "idle"}}),
+            1);
+
+  auto r =
+      http_request(daemon_->port(), "GET", "/api/v1/clusters/main/services/db/activity?limit=3");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.find("s3cr3t-arg-value"), std::string::npos) << "an argument was stored";
+  EXPECT_EQ(r.body.find("secret_column"), std::string::npos) << "SQL text was stored";
+  const json activity = r.json()["activities"];
+  ASSERT_EQ(activity.size(), 3u) << r.body;
+  EXPECT_EQ(activity[0]["command"], "BEGIN SELECT SELECT COMMIT");
+  EXPECT_EQ(activity[0]["status"], "success");
+  EXPECT_EQ(activity[1]["command"], "SELECT");
+  EXPECT_EQ(activity[1]["status"], "error");
+  EXPECT_EQ(activity[2]["service_type"], "postgres");
+
+  const json health =
+      json::parse(http_request(daemon_->port(), "GET", "/api/v1/clusters/main/health").body);
+  EXPECT_EQ(health["services"]["db"]["type"], "postgres");
+  EXPECT_EQ(health["services"]["db"]["healthy"], true) << health.dump();
+}
+
+// Last but one: it stops and restarts the primary.
+TEST_F(DbApi, FailingHealthChecksAnswer503AtOnceUntilTheyPassAgain) {
+  json watched = db_service(primary_->port());
+  create("watched", watched, {{"health", {{"interval", 1}, {"timeout", 1}, {"threshold", 1}}}});
+  EXPECT_EQ(ok("query", {{"query", "SELECT 1 AS v"}}, "watched")["rows"][0]["v"], 1);
+  const auto health = [] {
+    return json::parse(http_request(daemon_->port(), "GET", "/api/v1/clusters/watched/health").body,
+                       nullptr, false);
+  };
+  primary_->stop();
+  // The active check (SELECT 1 every second) marks the primary down ...
+  EXPECT_TRUE(eventually([&] { return health()["services"]["db"]["healthy"] == false; }, 15s))
+      << health().dump();
+  const json down = health()["services"]["db"];
+  EXPECT_NE(down["error_message"].get<std::string>().find("health checks failing"),
+            std::string::npos)
+      << down.dump();
+  // ... and calls are refused at once, naming why, without waiting for a connection.
+  const auto started = std::chrono::steady_clock::now();
+  auto refused = db("watched", "query", {{"query", "SELECT 1"}});
+  const auto took = std::chrono::steady_clock::now() - started;
+  auto body = error(refused, 503, "backend_unavailable");
+  EXPECT_NE(body["error"].get<std::string>().find("health checks failing"), std::string::npos)
+      << refused.body;
+  EXPECT_LT(took, 1s);
+  const auto metrics = parse_prometheus_text(http_request(daemon_->port(), "GET", "/metrics").body);
+  EXPECT_EQ(sample(metrics, "throome_backend_up",
+                   {{"cluster", "watched"}, {"service", "db"}, {"type", "postgres"}}),
+            0);
+
+  primary_->start();
+  EXPECT_TRUE(eventually([&] { return health()["services"]["db"]["healthy"] == true; }, 15s))
+      << health().dump();
+  EXPECT_EQ(ok("query", {{"query", "SELECT 3 AS v"}}, "watched")["rows"][0]["v"], 3);
+  EXPECT_EQ(http_request(daemon_->port(), "DELETE", "/api/v1/clusters/watched").status, 200);
 }
 
 // Last: it restarts the primary.

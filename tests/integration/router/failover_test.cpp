@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/prometheus_text.hpp"
 #include "support/servers.hpp"
 
 namespace throome::testing {
@@ -81,6 +82,21 @@ TEST_F(Routing, FailoverKeepsServingAndHealthChecksBringTheBackendBack) {
   auto view = service("rr", "b");
   EXPECT_EQ(view["healthy"], false);
   EXPECT_EQ(view["router"]["circuit"], "open") << view.dump();
+  const auto metrics = parse_prometheus_text(http_request(daemon->port(), "GET", "/metrics").body);
+  EXPECT_EQ(sample(metrics, "throome_circuit_breaker_state",
+                   {{"cluster", "rr"}, {"service", "b"}, {"type", "redis"}}),
+            2);
+  EXPECT_EQ(sample(metrics, "throome_circuit_breaker_state",
+                   {{"cluster", "rr"}, {"service", "a"}, {"type", "redis"}}),
+            0);
+  EXPECT_EQ(sample(metrics, "throome_backend_up",
+                   {{"cluster", "rr"}, {"service", "b"}, {"type", "redis"}}),
+            0);
+  EXPECT_EQ(sample(metrics, "throome_backend_up",
+                   {{"cluster", "rr"}, {"service", "a"}, {"type", "redis"}}),
+            1);
+  EXPECT_GE(sample(metrics, "throome_retries_total", {{"cluster", "rr"}, {"type", "redis"}}), 1)
+      << "the sets that met b were retried on a";
 
   // Non-idempotent commands are not retried elsewhere: some INCRs may fail while b is
   // still being discovered, but never twice-applied. (Breaker is open now: all succeed.)

@@ -1,0 +1,31 @@
+# Shared by the bench/*.sh scripts (source it): a private work dir removed on exit, the
+# processes to stop on exit, free loopback ports, waiting for a port, and wrk's figures.
+#   bench_init NAME       sets $work; every PID appended to $pids is killed on exit
+#   free_port             prints a free loopback TCP port
+#   wait_port PORT [N]    waits (N x 10 ms, default 1000) until PORT accepts connections
+#   wrk_figures FILE      prints "req/s p50 p99" of a `wrk --latency` output
+pids=()
+bench_init() {
+  work=$(mktemp -d "/tmp/throome-bench-${1:-run}-XXXXXX")
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "${work:-}" ] && rm -rf "$work"
+  return 0
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  local _
+  for _ in $(seq 1 "${2:-1000}"); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.01
+  done
+  return 1
+}
+wrk_figures() {
+  awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}' "$1"
+}

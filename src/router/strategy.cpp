@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -168,14 +169,16 @@ class ConsistentHash final : public Strategy {
 // The "ai" strategy, made honest: an online model per backend predicts the cost of the next
 // request from the features the cluster names:
 //   cost = latency_ewma × (1 + in_flight)  ÷ max(0.05, 1 − error_rate_ewma)
-// (a feature left out of `features` drops its factor). It picks the lowest predicted cost;
-// with probability kExplore it picks a random usable backend instead, so a backend that got
-// better (or recovered) is measured again. Until `min_data_points` observations exist across
-// the backends it behaves as round-robin; a backend never observed is tried first.
+// (a feature left out of `features` drops its factor). It picks the lowest predicted cost,
+// except that a usable backend not picked in the last kRevisitPicks picks (or for
+// kRevisitTime) gets the next request, so that a backend that got better (or recovered) is
+// measured again while the slow one costs at most 1 request in kRevisitPicks. Until
+// `min_data_points` observations exist across the backends it behaves as round-robin; a
+// backend never observed is tried first.
 class Ai final : public Strategy {
  public:
-  Ai(const config::AiConfig& ai, std::uint64_t seed)
-      : min_points_(static_cast<std::uint64_t>(std::max(1, ai.min_data_points))), rng_(seed) {
+  Ai(const config::AiConfig& ai, std::uint64_t)
+      : min_points_(static_cast<std::uint64_t>(std::max(1, ai.min_data_points))) {
     for (const auto& f : ai.features) {
       use_latency_ |= f == "latency";
       use_load_ |= f == "load";
@@ -199,10 +202,6 @@ class Ai final : public Strategy {
     for (auto i : usable) {
       if (c[i].observations == 0) return i;
     }
-    {
-      std::lock_guard lock(mu_);
-      if (rng_.unit() < kExplore) return usable[rng_.below(usable.size())];
-    }
     std::size_t best = usable[0];
     double best_cost = predicted_cost(c[best]);
     for (std::size_t k = 1; k < usable.size(); ++k) {
@@ -212,7 +211,20 @@ class Ai final : public Strategy {
         best_cost = cost;
       }
     }
-    return best;
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu_);
+    if (last_.size() != c.size()) last_.assign(c.size(), Last{seq_, now});
+    ++seq_;
+    std::size_t chosen = best;
+    for (auto i : usable) {
+      if (i != best &&
+          (seq_ - last_[i].seq >= kRevisitPicks || now - last_[i].time >= kRevisitTime)) {
+        chosen = i;  // due for a new measurement
+        break;
+      }
+    }
+    last_[chosen] = Last{seq_, now};
+    return chosen;
   }
 
   nlohmann::json view(std::span<const Candidate> c) const override {
@@ -228,13 +240,19 @@ class Ai final : public Strategy {
   }
   std::string_view name() const noexcept override { return "ai"; }
 
-  static constexpr double kExplore = 0.05;
+  static constexpr std::uint64_t kRevisitPicks = 200;
+  static constexpr std::chrono::seconds kRevisitTime{5};
 
  private:
+  struct Last {
+    std::uint64_t seq;
+    std::chrono::steady_clock::time_point time;
+  };
   std::uint64_t min_points_;
   bool use_latency_ = false, use_load_ = false, use_errors_ = false;
   std::mutex mu_;
-  Rng rng_;
+  std::uint64_t seq_ = 0;
+  std::vector<Last> last_;  // when each backend was last picked
   RoundRobin warmup_;
 };
 

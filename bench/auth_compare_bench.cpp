@@ -39,8 +39,11 @@ int main(int argc, char** argv) {
   throome::config::AuthConfig auth;
   auth.enabled = true;
   for (int i = 0; i < 8; ++i) {
-    auth.api_keys.push_back(
-        {.name = "key" + std::to_string(i), .key_env = "K" + std::to_string(i), .role = "admin"});
+    throome::config::ApiKeyConfig key;
+    key.name = "key" + std::to_string(i);
+    key.key_env = "K" + std::to_string(i);
+    key.role = "admin";
+    auth.api_keys.push_back(key);
   }
   auto env = [&](const std::string& name) -> std::optional<std::string> {
     return name == "K7" ? real : real.substr(0, 16) + name + std::string(16, 'x');

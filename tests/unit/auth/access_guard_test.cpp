@@ -16,19 +16,38 @@ constexpr const char* kOperatorKey = "operator-key-000000000";
 constexpr const char* kClientKey = "client-key-0000000000";
 constexpr const char* kReaderKey = "reader-key-0000000000";
 
+// Builds a key entry (designated initializers that leave fields out warn on g++ 12).
+config::ApiKeyConfig key_config(std::string name, std::string role, std::string env,
+                                std::vector<std::string> clusters = {}, bool read_only = false) {
+  config::ApiKeyConfig k;
+  k.name = std::move(name);
+  k.role = std::move(role);
+  k.key_env = std::move(env);
+  k.clusters = std::move(clusters);
+  k.read_only = read_only;
+  return k;
+}
+
+config::LimitsConfig limits(double rps, int burst, int max_in_flight) {
+  config::LimitsConfig l;
+  l.requests_per_second = rps;
+  l.burst = burst;
+  l.max_in_flight = max_in_flight;
+  return l;
+}
+
 std::shared_ptr<const KeyRing> make_keys() {
   config::AuthConfig auth;
   auth.enabled = true;
   auth.api_keys = {
-      {.name = "root", .key_env = "A", .role = "admin"},
-      {.name = "ops", .key_env = "O", .role = "operator"},
-      {.name = "app",
-       .key_env = "C",
-       .role = "client",
-       .clusters = {"shop"},
-       .rate_limit = {.requests_per_second = 1, .burst = 2}},
-      {.name = "reader", .key_env = "R", .role = "client", .clusters = {"*"}, .read_only = true},
+      key_config("root", "admin", "A"),
+      key_config("ops", "operator", "O"),
+      key_config("app", "client", "C", {"shop"}),
+      key_config("reader", "client", "R", {"*"}, true),
   };
+  auth.api_keys[2].rate_limit.requests_per_second = 1;
+  auth.api_keys[2].rate_limit.burst = 2;
+
   auto env = [](const std::string& name) -> std::optional<std::string> {
     if (name == "A") return std::string(kAdminKey);
     if (name == "O") return std::string(kOperatorKey);
@@ -58,8 +77,8 @@ class AccessGuardTest : public ::testing::Test {
   AccessGuardTest()
       : guard_(make_keys(), registry_, {.auth_enabled = true, .metrics_require_auth = true},
                [this] { return now_; }) {
-    registry_.upsert(make_cluster("shop", {}));
-    registry_.upsert(make_cluster("other", {}));
+    registry_.upsert(make_cluster("shop", limits(0, 0, 0)));
+    registry_.upsert(make_cluster("other", limits(0, 0, 0)));
   }
 
   Errc admit(const char* key, Access access, const std::string& cluster = "") {
@@ -141,7 +160,7 @@ TEST_F(AccessGuardTest, KeyRateLimitGives429ThenRecovers) {
 }
 
 TEST_F(AccessGuardTest, ClusterLimitsApplyToEveryKey) {
-  registry_.upsert(make_cluster("tiny", {.requests_per_second = 1, .burst = 1}));
+  registry_.upsert(make_cluster("tiny", limits(1, 1, 0)));
   EXPECT_EQ(admit(kAdminKey, Access::read, "tiny"), Errc::ok);
   EXPECT_EQ(admit(kReaderKey, Access::read, "tiny"), Errc::rate_limited);
   EXPECT_EQ(admit(kAdminKey, Access::operate, "tiny"), Errc::ok);  // not the data plane
@@ -150,7 +169,7 @@ TEST_F(AccessGuardTest, ClusterLimitsApplyToEveryKey) {
 }
 
 TEST_F(AccessGuardTest, InFlightCapGives503UntilAPassIsReleased) {
-  registry_.upsert(make_cluster("narrow", {.max_in_flight = 1}));
+  registry_.upsert(make_cluster("narrow", limits(0, 0, 1)));
   auto first_req = request(kAdminKey, "narrow");
   auto first = guard_.admit(first_req, Access::write);
   ASSERT_TRUE(first);
@@ -162,7 +181,7 @@ TEST_F(AccessGuardTest, InFlightCapGives503UntilAPassIsReleased) {
 
 TEST(AccessGuard, WithoutAuthOnlyClusterLimitsApply) {
   cluster::Registry registry;
-  registry.upsert(make_cluster("tiny", {.requests_per_second = 1, .burst = 1}));
+  registry.upsert(make_cluster("tiny", limits(1, 1, 0)));
   RateLimiter::Clock::time_point now{std::chrono::seconds(5)};
   AccessGuard guard(nullptr, registry, {}, [&] { return now; });
   auto admin = request(nullptr);

@@ -72,6 +72,26 @@ TEST(ApiKey, PresentedKeyFromBearerOrXApiKey) {
   EXPECT_EQ(presented_key(both).value_or(""), "first");
 }
 
+// Builds a key entry (designated initializers that leave fields out warn on g++ 12).
+config::ApiKeyConfig key_config(std::string name, std::string role, std::string env,
+                                std::vector<std::string> clusters = {}, bool read_only = false) {
+  config::ApiKeyConfig k;
+  k.name = std::move(name);
+  k.role = std::move(role);
+  k.key_env = std::move(env);
+  k.clusters = std::move(clusters);
+  k.read_only = read_only;
+  return k;
+}
+
+config::ApiKeyConfig hashed(std::string name, const std::string& key) {
+  config::ApiKeyConfig k;
+  k.name = std::move(name);
+  k.role = "admin";
+  k.key_sha256 = hex(digest_of(key));
+  return k;
+}
+
 config::AuthConfig auth_with(std::vector<config::ApiKeyConfig> keys) {
   config::AuthConfig a;
   a.enabled = true;
@@ -80,12 +100,8 @@ config::AuthConfig auth_with(std::vector<config::ApiKeyConfig> keys) {
 }
 
 TEST(KeyRing, FindsKeysByHashOrEnvironment) {
-  config::ApiKeyConfig admin{.name = "root", .key_sha256 = hex(digest_of(kKey)), .role = "admin"};
-  config::ApiKeyConfig app{.name = "app",
-                           .key_env = "APP_KEY",
-                           .role = "client",
-                           .clusters = {"shop", "*"},
-                           .read_only = true};
+  const auto admin = hashed("root", kKey);
+  const auto app = key_config("app", "client", "APP_KEY", {"shop", "*"}, true);
   config::EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
     if (name == "APP_KEY") return std::string("app-key-from-the-environment");
     return std::nullopt;
@@ -108,8 +124,7 @@ TEST(KeyRing, FindsKeysByHashOrEnvironment) {
 }
 
 TEST(KeyRing, MissingOrShortEnvironmentKeysAreConfigErrors) {
-  config::ApiKeyConfig app{
-      .name = "app", .key_env = "APP_KEY", .role = "client", .clusters = {"shop"}};
+  const auto app = key_config("app", "client", "APP_KEY", {"shop"});
   auto unset = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
   try {
     KeyRing::from_config(auth_with({app}), unset);
@@ -132,8 +147,8 @@ TEST(KeyRing, MissingOrShortEnvironmentKeysAreConfigErrors) {
 }
 
 TEST(KeyRing, TheSameKeyTwiceIsRejected) {
-  config::ApiKeyConfig a{.name = "a", .key_sha256 = hex(digest_of(kKey)), .role = "admin"};
-  config::ApiKeyConfig b{.name = "b", .key_env = "B", .role = "admin"};
+  const auto a = hashed("a", kKey);
+  const auto b = key_config("b", "admin", "B");
   auto env = [](const std::string&) -> std::optional<std::string> { return std::string(kKey); };
   EXPECT_THROW(KeyRing::from_config(auth_with({a, b}), env), config::ConfigError);
 }

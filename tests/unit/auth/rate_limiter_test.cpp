@@ -66,7 +66,9 @@ TEST(RateLimiter, ConcurrentCallersNeverExceedTheBurst) {
 }
 
 TEST(ClusterThrottle, CapsRequestsInFlight) {
-  ClusterThrottle throttle(config::LimitsConfig{.max_in_flight = 2});
+  config::LimitsConfig capped;
+  capped.max_in_flight = 2;
+  ClusterThrottle throttle(capped);
   EXPECT_EQ(throttle.rate(), nullptr);
   EXPECT_TRUE(throttle.enter());
   EXPECT_TRUE(throttle.enter());

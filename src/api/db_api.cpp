@@ -259,9 +259,9 @@ asio::awaitable<Response> DbApi::query(Request& req) {
     // itself refuses any write the SQL text may hide.
     std::vector<postgres::Statement> one;
     one.push_back(std::move(*statement));
-    auto tx = run_transaction(*call, std::move(one),
-                              postgres::TransactionOptions{postgres::Isolation::default_level,
-                                                           true});
+    auto tx =
+        run_transaction(*call, std::move(one),
+                        postgres::TransactionOptions{postgres::Isolation::default_level, true});
     auto results = co_await std::move(tx);
     if (!results) co_return http::error_response(req, results.error());
     json out = json::object();

@@ -187,7 +187,8 @@ void QueueApi::register_routes(http::RouteTable& routes) {
              bind(&QueueApi::consumer_records));
   routes.add("POST", base + "consumers/{consumer}/offsets", Access::read,
              bind(&QueueApi::commit_offsets));
-  routes.add("DELETE", base + "consumers/{consumer}", Access::read, bind(&QueueApi::delete_consumer));
+  routes.add("DELETE", base + "consumers/{consumer}", Access::read,
+             bind(&QueueApi::delete_consumer));
 }
 
 // ---- publish -----------------------------------------------------------------------------

@@ -233,7 +233,8 @@ void parse_api_key(DocumentChecker& c, const Doc& item, const std::string& path,
   }
   read_checked(c, sha, detail::sha256_hex_problem, out.key_sha256);
   read_checked(c, env, detail::env_name_problem, out.key_env);
-  for (auto& ch : out.key_sha256) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : out.key_sha256)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   const Field role = field_of(item, path, "role");
   if (c.require(role)) read_checked(c, role, detail::role_problem, out.role);
   read_string_list(c, field_of(item, path, "clusters"), out.clusters);
@@ -287,8 +288,8 @@ void validate_tls(const ListenerTlsConfig& tls, const std::string& source) {
   if (tls.enabled() && tls.key_file.empty()) {
     fail(source, "server.tls.key_file", "is required with server.tls.cert_file");
   }
-  if (!tls.enabled() && (!tls.key_file.empty() || !tls.ca_file.empty() ||
-                         tls.require_client_cert)) {
+  if (!tls.enabled() &&
+      (!tls.key_file.empty() || !tls.ca_file.empty() || tls.require_client_cert)) {
     fail(source, "server.tls.cert_file", "is required to turn TLS on");
   }
   if (tls.require_client_cert && tls.ca_file.empty()) {

@@ -180,9 +180,10 @@ int Daemon::run() {
   }
   server.start();
   const std::string bound = cfg_.server.host + ":" + std::to_string(server.port());
-  spdlog::info("listening on {}://{} with {} IO thread(s), {}", server.tls() ? "https" : "http", bound, threads,
-               cfg_.auth.enabled ? "API keys required (" + std::to_string(cfg_.auth.api_keys.size()) +
-                                       " configured)"
+  spdlog::info("listening on {}://{} with {} IO thread(s), {}", server.tls() ? "https" : "http",
+               bound, threads,
+               cfg_.auth.enabled ? "API keys required (" +
+                                       std::to_string(cfg_.auth.api_keys.size()) + " configured)"
                                  : std::string("authentication disabled"));
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
@@ -198,7 +199,8 @@ int Daemon::run() {
           return;
         }
         if (sig == SIGHUP) {
-          spdlog::info("SIGHUP: reloading clusters{}", server.tls() ? " and the TLS certificate" : "");
+          spdlog::info("SIGHUP: reloading clusters{}",
+                       server.tls() ? " and the TLS certificate" : "");
           asio::post(admin_pool, [&manager, &server] {
             server.reload_tls();
             manager.reload();

@@ -31,10 +31,9 @@ Response refusal(const Request& req, const Error& error) {
   } else if (error.code() == Errc::rate_limited || error.code() == Errc::overloaded) {
     const auto& details = error.details();
     const auto it = details.is_object() ? details.find("retry_after_seconds") : details.end();
-    resp.headers.set("Retry-After",
-                     it != details.end() && it->is_number_integer()
-                         ? std::to_string(it->get<std::int64_t>())
-                         : std::string("1"));
+    resp.headers.set("Retry-After", it != details.end() && it->is_number_integer()
+                                        ? std::to_string(it->get<std::int64_t>())
+                                        : std::string("1"));
   }
   return resp;
 }

@@ -77,9 +77,8 @@ using SslContext = asio::ssl::context;
 // verification when a CA file is given. Blocking file I/O: start-up and reload only.
 std::shared_ptr<SslContext> make_tls_context(const TlsOptions& tls) {
   auto ctx = std::make_shared<SslContext>(SslContext::tls_server);
-  ctx->set_options(SslContext::default_workarounds | SslContext::no_sslv2 |
-                   SslContext::no_sslv3 | SslContext::no_tlsv1 | SslContext::no_tlsv1_1 |
-                   SslContext::single_dh_use);
+  ctx->set_options(SslContext::default_workarounds | SslContext::no_sslv2 | SslContext::no_sslv3 |
+                   SslContext::no_tlsv1 | SslContext::no_tlsv1_1 | SslContext::single_dh_use);
   if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1) {
     throw std::runtime_error("cannot require TLS 1.2");
   }

@@ -191,9 +191,11 @@ asio::awaitable<void> serve_stream(Stream& stream, std::optional<UpgradeRequest>
   co_await writer.finish();
 }
 
-template asio::awaitable<void> serve_stream<beast::tcp_stream>(
-    beast::tcp_stream&, std::optional<UpgradeRequest>, Response&, unsigned,
-    std::chrono::milliseconds, const std::atomic<bool>&);
+template asio::awaitable<void> serve_stream<beast::tcp_stream>(beast::tcp_stream&,
+                                                               std::optional<UpgradeRequest>,
+                                                               Response&, unsigned,
+                                                               std::chrono::milliseconds,
+                                                               const std::atomic<bool>&);
 template asio::awaitable<void> serve_stream<beast::ssl_stream<beast::tcp_stream>>(
     beast::ssl_stream<beast::tcp_stream>&, std::optional<UpgradeRequest>, Response&, unsigned,
     std::chrono::milliseconds, const std::atomic<bool>&);

@@ -50,8 +50,8 @@ void AccessLog::on_response(const http::Request& req, const http::Response& resp
               req.method.empty() ? "-" : req.method, req.path.empty() ? "-" : req.path, resp.status,
               resp.body.size(), ms, req.route.empty() ? "-" : req.route,
               cluster.empty() ? "" : " cluster=", cluster, req.request_id, req.remote_address,
-              key.empty() ? "" : " key=", key, error.empty() ? "" : " error=",
-              error.empty() ? "" : quoted(error));
+              key.empty() ? "" : " key=", key,
+              error.empty() ? "" : " error=", error.empty() ? "" : quoted(error));
 }
 
 }  // namespace throome::monitor

@@ -70,10 +70,10 @@ struct RateLimitConfig {
 /// One API key. The key itself never appears in a file: only its SHA-256 (hex) or the name
 /// of the environment variable that holds it.
 struct ApiKeyConfig {
-  std::string name;        // shown in logs and errors instead of the key
-  std::string key_sha256;  // 64 hex digits, or empty when key_env is set
-  std::string key_env;     // environment variable holding the key
-  std::string role;        // admin | operator | client
+  std::string name;                   // shown in logs and errors instead of the key
+  std::string key_sha256;             // 64 hex digits, or empty when key_env is set
+  std::string key_env;                // environment variable holding the key
+  std::string role;                   // admin | operator | client
   std::vector<std::string> clusters;  // client: cluster ids, or "*" for every cluster
   bool read_only = false;             // client: reads only
   RateLimitConfig rate_limit;

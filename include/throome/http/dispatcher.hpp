@@ -31,7 +31,8 @@ class RequestObserver {
 };
 
 /// Transport-independent request pipeline: request id, CORS, routing (404/405), admission
-/// (the Guard: 401/403/429/503), the handler, the error boundary and the access log. Sessions call dispatch() once per request.
+/// (the Guard: 401/403/429/503), the handler, the error boundary and the access log. Sessions call
+/// dispatch() once per request.
 class Dispatcher {
  public:
   /// `guard` (may be null: everything is admitted) decides on every routed request before

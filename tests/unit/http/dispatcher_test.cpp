@@ -25,12 +25,11 @@ class DispatcherTest : public ::testing::Test {
     RouteTable routes;
     routes.add("GET", "/items/{id}", Access::open,
                [](Request& req) -> boost::asio::awaitable<Response> {
-      co_return Response::json(200, {{"id", req.param("id")}, {"rid", req.request_id}});
-    });
-    routes.add("DELETE", "/items/{id}", Access::open,
-               [](Request&) -> boost::asio::awaitable<Response> {
-      co_return Response::no_content();
-    });
+                 co_return Response::json(200, {{"id", req.param("id")}, {"rid", req.request_id}});
+               });
+    routes.add(
+        "DELETE", "/items/{id}", Access::open,
+        [](Request&) -> boost::asio::awaitable<Response> { co_return Response::no_content(); });
     routes.add("GET", "/boom", Access::open, [](Request&) -> boost::asio::awaitable<Response> {
       throw std::runtime_error("secret internals");
       co_return Response::no_content();
@@ -171,9 +170,8 @@ class GuardedDispatcherTest : public ::testing::Test {
                  in_flight_during_handler = guard->slot->released == 0;
                  co_return Response::json(200, {{"principal", req.principal}});
                });
-    dispatcher = std::make_unique<Dispatcher>(std::move(routes), CorsPolicy{},
-                                              std::vector<std::shared_ptr<RequestObserver>>{},
-                                              guard);
+    dispatcher = std::make_unique<Dispatcher>(
+        std::move(routes), CorsPolicy{}, std::vector<std::shared_ptr<RequestObserver>>{}, guard);
   }
   Response run(Request req) {
     boost::asio::io_context ioc;

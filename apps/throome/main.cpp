@@ -2,8 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 
+#include "throome/auth/key_ring.hpp"
 #include "throome/config/app_config.hpp"
 #include "throome/config/config_error.hpp"
 #include "throome/daemon/daemon.hpp"
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   std::optional<int> threads;
   std::string ready_file;
   bool check_only = false;
+  bool insecure = false;
   app.add_option("-c,--config", config_path,
                  "throome.yaml to read (env THROOME_CONFIG; default ./throome.yaml if present)");
   app.add_option("--host", host, "listen address (env THROOME_HOST; default 127.0.0.1)");
@@ -34,9 +37,13 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "IO threads, 0 = one per core (env THROOME_THREADS)");
   app.add_option("--ready-file", ready_file, "write host:port here once listening");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.add_flag("--insecure", insecure,
+               "serve without authentication on a non-loopback address (anyone who can reach "
+               "the port can use every cluster)");
   app.footer(
       "Precedence: flags > THROOME_* environment > config file > defaults.\n"
-      "Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the clusters dir.");
+      "Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the clusters dir.\n"
+      "Without auth.enabled the daemon listens only on loopback addresses (see --insecure).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -47,6 +54,7 @@ int main(int argc, char** argv) {
 
   using throome::config::ConfigError;
   throome::config::AppConfig cfg;
+  std::shared_ptr<const throome::auth::KeyRing> keys;
   try {
     auto env = throome::config::process_env();
     if (config_path.empty()) {
@@ -69,9 +77,27 @@ int main(int argc, char** argv) {
     if (log_level) cfg.logging.level = *log_level;
     if (threads) cfg.server.threads = *threads;
     throome::config::validate_app_config(cfg, "command line");
+    if (cfg.auth.enabled) {
+      keys = std::make_shared<const throome::auth::KeyRing>(
+          throome::auth::KeyRing::from_config(cfg.auth, env));
+    }
   } catch (const ConfigError& e) {
     std::cerr << "throome: configuration error: " << e.what() << "\n";
     return 2;
+  }
+  if (!cfg.auth.enabled && !insecure && !throome::daemon::is_loopback_host(cfg.server.host)) {
+    std::cerr << "throome: refusing to listen on " << cfg.server.host
+              << " without authentication: anyone who can reach it could read and change every "
+                 "cluster.\n"
+                 "  Enable API keys (auth.enabled: true with auth.api_keys in throome.yaml; see "
+                 "docs/security.md),\n"
+                 "  listen on a loopback address (--host 127.0.0.1), or pass --insecure if "
+                 "another layer protects this port.\n";
+    return 2;
+  }
+  if (!cfg.auth.enabled && insecure && !throome::daemon::is_loopback_host(cfg.server.host)) {
+    std::cerr << "throome: warning: --insecure: serving " << cfg.server.host
+              << " without authentication\n";
   }
   if (check_only) {
     std::cout << "configuration OK" << (config_path.empty() ? "" : " (" + config_path + ")")
@@ -80,6 +106,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   throome::daemon::setup_logging(cfg.logging);
-  throome::daemon::Daemon daemon(std::move(cfg), {.ready_file = ready_file});
+  throome::daemon::Daemon daemon(std::move(cfg), {.ready_file = ready_file, .keys = keys});
   return daemon.run();
 }

@@ -7,6 +7,7 @@
 
 namespace throome::api {
 
+using http::Access;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -19,9 +20,10 @@ void ActivityApi::register_routes(http::RouteTable& routes) {
   auto bind = [this](auto method) {
     return [this, method](Request& req) { return (this->*method)(req); };
   };
-  routes.add("GET", "/api/v1/activity", bind(&ActivityApi::all));
-  routes.add("GET", "/api/v1/clusters/{id}/activity", bind(&ActivityApi::of_cluster));
-  routes.add("GET", "/api/v1/clusters/{id}/services/{name}/activity",
+  routes.add("GET", "/api/v1/activity", Access::operate, bind(&ActivityApi::all));
+  routes.add("GET", "/api/v1/clusters/{id}/activity", Access::operate,
+             bind(&ActivityApi::of_cluster));
+  routes.add("GET", "/api/v1/clusters/{id}/services/{name}/activity", Access::operate,
              bind(&ActivityApi::of_service));
 }
 

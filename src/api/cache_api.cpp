@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <tuple>
 
 #include "throome/api/body.hpp"
 #include "throome/api/fields.hpp"
@@ -15,6 +16,7 @@ namespace throome::api {
 namespace {
 
 namespace asio = boost::asio;
+using http::Access;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -234,41 +236,44 @@ CacheApi::CacheApi(cluster::Registry& registry) : registry_(registry) {}
 
 void CacheApi::register_routes(http::RouteTable& routes) {
   const std::string base = "/api/v1/clusters/{id}/cache/";
-  const std::vector<std::pair<const char*, Handler>> posts{
-      {"get", &CacheApi::get},
-      {"set", &CacheApi::set},
-      {"delete", &CacheApi::del},
-      {"mget", &CacheApi::mget},
-      {"mset", &CacheApi::mset},
-      {"incr", &CacheApi::incr},
-      {"exists", &CacheApi::exists},
-      {"expire", &CacheApi::expire},
-      {"ttl", &CacheApi::ttl},
-      {"persist", &CacheApi::persist},
-      {"hget", &CacheApi::hget},
-      {"hset", &CacheApi::hset},
-      {"hgetall", &CacheApi::hgetall},
-      {"hdel", &CacheApi::hdel},
-      {"lpush", &CacheApi::lpush},
-      {"rpush", &CacheApi::rpush},
-      {"lpop", &CacheApi::lpop},
-      {"rpop", &CacheApi::rpop},
-      {"lrange", &CacheApi::lrange},
-      {"sadd", &CacheApi::sadd},
-      {"srem", &CacheApi::srem},
-      {"smembers", &CacheApi::smembers},
-      {"sismember", &CacheApi::sismember},
-      {"zadd", &CacheApi::zadd},
-      {"zrange", &CacheApi::zrange},
-      {"zrem", &CacheApi::zrem},
-      {"transaction", &CacheApi::transaction},
-      {"command", &CacheApi::command},
+  // Reads are open to read-only keys; everything that can change data needs write access.
+  const std::vector<std::tuple<const char*, Access, Handler>> posts{
+      {"get", Access::read, &CacheApi::get},
+      {"set", Access::write, &CacheApi::set},
+      {"delete", Access::write, &CacheApi::del},
+      {"mget", Access::read, &CacheApi::mget},
+      {"mset", Access::write, &CacheApi::mset},
+      {"incr", Access::write, &CacheApi::incr},
+      {"exists", Access::read, &CacheApi::exists},
+      {"expire", Access::write, &CacheApi::expire},
+      {"ttl", Access::read, &CacheApi::ttl},
+      {"persist", Access::write, &CacheApi::persist},
+      {"hget", Access::read, &CacheApi::hget},
+      {"hset", Access::write, &CacheApi::hset},
+      {"hgetall", Access::read, &CacheApi::hgetall},
+      {"hdel", Access::write, &CacheApi::hdel},
+      {"lpush", Access::write, &CacheApi::lpush},
+      {"rpush", Access::write, &CacheApi::rpush},
+      {"lpop", Access::write, &CacheApi::lpop},
+      {"rpop", Access::write, &CacheApi::rpop},
+      {"lrange", Access::read, &CacheApi::lrange},
+      {"sadd", Access::write, &CacheApi::sadd},
+      {"srem", Access::write, &CacheApi::srem},
+      {"smembers", Access::read, &CacheApi::smembers},
+      {"sismember", Access::read, &CacheApi::sismember},
+      {"zadd", Access::write, &CacheApi::zadd},
+      {"zrange", Access::read, &CacheApi::zrange},
+      {"zrem", Access::write, &CacheApi::zrem},
+      {"transaction", Access::write, &CacheApi::transaction},
+      {"command", Access::write, &CacheApi::command},
   };
   auto bind = [this](Handler h) { return [this, h](Request& req) { return (this->*h)(req); }; };
-  for (const auto& [name, handler] : posts) routes.add("POST", base + name, bind(handler));
-  routes.add("GET", base + "keys/{key...}", bind(&CacheApi::key_get));
-  routes.add("PUT", base + "keys/{key...}", bind(&CacheApi::key_put));
-  routes.add("DELETE", base + "keys/{key...}", bind(&CacheApi::key_delete));
+  for (const auto& [name, access, handler] : posts) {
+    routes.add("POST", base + name, access, bind(handler));
+  }
+  routes.add("GET", base + "keys/{key...}", Access::read, bind(&CacheApi::key_get));
+  routes.add("PUT", base + "keys/{key...}", Access::write, bind(&CacheApi::key_put));
+  routes.add("DELETE", base + "keys/{key...}", Access::write, bind(&CacheApi::key_delete));
 }
 
 // ---- strings ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 namespace throome::api {
 
+using http::Access;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -18,7 +19,8 @@ ClusterHealthApi::ClusterHealthApi(cluster::Registry& registry,
     : registry_(registry), metrics_(std::move(metrics)) {}
 
 void ClusterHealthApi::register_routes(http::RouteTable& routes) {
-  routes.add("GET", "/api/v1/clusters/{id}/health", [this](Request& req) { return health(req); });
+  routes.add("GET", "/api/v1/clusters/{id}/health", Access::operate,
+             [this](Request& req) { return health(req); });
 }
 
 boost::asio::awaitable<Response> ClusterHealthApi::health(Request& req) {

@@ -10,6 +10,7 @@
 namespace throome::api {
 namespace {
 
+using http::Access;
 using http::Request;
 using http::Response;
 
@@ -32,14 +33,15 @@ void ClustersApi::register_routes(http::RouteTable& routes) {
   auto bind = [this](auto method) {
     return [this, method](Request& req) { return (this->*method)(req); };
   };
-  routes.add("GET", "/api/v1/clusters", bind(&ClustersApi::list));
-  routes.add("POST", "/api/v1/clusters", bind(&ClustersApi::create));
-  routes.add("POST", "/api/v1/clusters/validate", bind(&ClustersApi::validate));
-  routes.add("GET", "/api/v1/clusters/{id}", bind(&ClustersApi::get));
-  routes.add("PUT", "/api/v1/clusters/{id}", bind(&ClustersApi::replace));
-  routes.add("DELETE", "/api/v1/clusters/{id}", bind(&ClustersApi::remove));
-  routes.add("GET", "/api/v1/clusters/{id}/services/{name}", bind(&ClustersApi::service));
-  routes.add("POST", "/api/v1/admin/reload", bind(&ClustersApi::reload));
+  routes.add("GET", "/api/v1/clusters", Access::operate, bind(&ClustersApi::list));
+  routes.add("POST", "/api/v1/clusters", Access::administer, bind(&ClustersApi::create));
+  routes.add("POST", "/api/v1/clusters/validate", Access::administer, bind(&ClustersApi::validate));
+  routes.add("GET", "/api/v1/clusters/{id}", Access::operate, bind(&ClustersApi::get));
+  routes.add("PUT", "/api/v1/clusters/{id}", Access::administer, bind(&ClustersApi::replace));
+  routes.add("DELETE", "/api/v1/clusters/{id}", Access::administer, bind(&ClustersApi::remove));
+  routes.add("GET", "/api/v1/clusters/{id}/services/{name}", Access::operate,
+             bind(&ClustersApi::service));
+  routes.add("POST", "/api/v1/admin/reload", Access::administer, bind(&ClustersApi::reload));
 }
 
 boost::asio::awaitable<Response> ClustersApi::list(Request&) {

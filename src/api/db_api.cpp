@@ -12,6 +12,7 @@ namespace throome::api {
 namespace {
 
 namespace asio = boost::asio;
+using http::Access;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -277,11 +278,11 @@ DbApi::DbApi(cluster::Registry& registry) : registry_(registry) {}
 void DbApi::register_routes(http::RouteTable& routes) {
   const std::string base = "/api/v1/clusters/{id}/db/";
   auto bind = [this](Handler h) { return [this, h](Request& req) { return (this->*h)(req); }; };
-  routes.add("POST", base + "query", bind(&DbApi::query));
-  routes.add("POST", base + "execute", bind(&DbApi::execute));
-  routes.add("POST", base + "transaction", bind(&DbApi::transaction));
-  routes.add("GET", base + "statements", bind(&DbApi::list_statements));
-  routes.add("POST", base + "statements/{name}", bind(&DbApi::run_statement));
+  routes.add("POST", base + "query", Access::read, bind(&DbApi::query));
+  routes.add("POST", base + "execute", Access::write, bind(&DbApi::execute));
+  routes.add("POST", base + "transaction", Access::read, bind(&DbApi::transaction));
+  routes.add("GET", base + "statements", Access::read, bind(&DbApi::list_statements));
+  routes.add("POST", base + "statements/{name}", Access::write, bind(&DbApi::run_statement));
 }
 
 asio::awaitable<Response> DbApi::query(Request& req) {
@@ -289,6 +290,20 @@ asio::awaitable<Response> DbApi::query(Request& req) {
   if (!call) co_return http::error_response(req, call.error());
   auto statement = raw_statement(*call);
   if (!statement) co_return http::error_response(req, statement.error());
+  if (req.read_only) {
+    // A read-only API key: the statement runs inside a READ ONLY transaction, so PostgreSQL
+    // itself refuses any write the SQL text may hide.
+    std::vector<postgres::Statement> one;
+    one.push_back(std::move(*statement));
+    auto tx =
+        run_transaction(*call, std::move(one),
+                        postgres::TransactionOptions{postgres::Isolation::default_level, true});
+    auto results = co_await std::move(tx);
+    if (!results) co_return http::error_response(req, results.error());
+    json out = json::object();
+    if (!results->empty()) add_rows(out, results->front());
+    co_return Response::json(200, out);
+  }
   auto op = run_one(*call, true, std::move(*statement));
   auto result = co_await std::move(op);
   if (!result) co_return http::error_response(req, result.error());
@@ -367,7 +382,8 @@ asio::awaitable<Response> DbApi::transaction(Request& req) {
       statements.push_back({(*s)->sql, std::move(*args)});
     }
   }
-  postgres::TransactionOptions options{*isolation, *read_only};
+  // A read-only API key's transactions are READ ONLY whatever the body says.
+  postgres::TransactionOptions options{*isolation, *read_only || req.read_only};
   auto op = run_transaction(*call, std::move(statements), options);
   auto results = co_await std::move(op);
   if (!results) co_return http::error_response(req, results.error());

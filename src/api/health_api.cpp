@@ -7,6 +7,7 @@
 namespace throome::api {
 namespace {
 
+using http::Access;
 using http::Request;
 using http::Response;
 
@@ -25,10 +26,10 @@ void HealthApi::register_routes(http::RouteTable& routes) {
   auto bind = [this](auto method) {
     return [this, method](Request& req) { return (this->*method)(req); };
   };
-  routes.add("GET", "/", bind(&HealthApi::info));
-  routes.add("GET", "/health", bind(&HealthApi::health));
-  routes.add("GET", "/api/v1/health", bind(&HealthApi::health));
-  routes.add("GET", "/readyz", bind(&HealthApi::readyz));
+  routes.add("GET", "/", Access::open, bind(&HealthApi::info));
+  routes.add("GET", "/health", Access::open, bind(&HealthApi::health));
+  routes.add("GET", "/api/v1/health", Access::open, bind(&HealthApi::health));
+  routes.add("GET", "/readyz", Access::open, bind(&HealthApi::readyz));
 }
 
 boost::asio::awaitable<Response> HealthApi::info(Request&) {

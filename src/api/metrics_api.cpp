@@ -6,6 +6,7 @@
 
 namespace throome::api {
 
+using http::Access;
 using http::Request;
 using http::Response;
 
@@ -17,9 +18,10 @@ void MetricsApi::register_routes(http::RouteTable& routes) {
     return [this, method](Request& req) { return (this->*method)(req); };
   };
   if (!monitoring_.metrics_path.empty()) {
-    routes.add("GET", monitoring_.metrics_path, bind(&MetricsApi::prometheus));
+    routes.add("GET", monitoring_.metrics_path, Access::metrics, bind(&MetricsApi::prometheus));
   }
-  routes.add("GET", "/api/v1/clusters/{id}/metrics", bind(&MetricsApi::cluster_metrics));
+  routes.add("GET", "/api/v1/clusters/{id}/metrics", Access::operate,
+             bind(&MetricsApi::cluster_metrics));
 }
 
 boost::asio::awaitable<Response> MetricsApi::prometheus(Request& req) {

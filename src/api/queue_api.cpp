@@ -70,6 +70,7 @@ Result<Encoding> encoding_of(const http::Request& req) {
 namespace {
 
 namespace asio = boost::asio;
+using http::Access;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -174,17 +175,20 @@ QueueApi::QueueApi(cluster::Registry& registry) : registry_(registry) {}
 void QueueApi::register_routes(http::RouteTable& routes) {
   const std::string base = "/api/v1/clusters/{id}/queue/";
   auto bind = [this](Handler h) { return [this, h](Request& req) { return (this->*h)(req); }; };
-  routes.add("POST", base + "publish", bind(&QueueApi::publish));
-  routes.add("GET", base + "topics", bind(&QueueApi::list_topics));
-  routes.add("POST", base + "topics", bind(&QueueApi::create_topic));
-  routes.add("GET", base + "topics/{topic}", bind(&QueueApi::describe_topic));
-  routes.add("DELETE", base + "topics/{topic}", bind(&QueueApi::delete_topic));
-  routes.add("GET", base + "topics/{topic}/records", bind(&QueueApi::read_records));
-  routes.add("GET", base + "topics/{topic}/stream", bind(&QueueApi::stream));
-  routes.add("POST", base + "consumers", bind(&QueueApi::create_consumer));
-  routes.add("GET", base + "consumers/{consumer}/records", bind(&QueueApi::consumer_records));
-  routes.add("POST", base + "consumers/{consumer}/offsets", bind(&QueueApi::commit_offsets));
-  routes.add("DELETE", base + "consumers/{consumer}", bind(&QueueApi::delete_consumer));
+  routes.add("POST", base + "publish", Access::write, bind(&QueueApi::publish));
+  routes.add("GET", base + "topics", Access::read, bind(&QueueApi::list_topics));
+  routes.add("POST", base + "topics", Access::write, bind(&QueueApi::create_topic));
+  routes.add("GET", base + "topics/{topic}", Access::read, bind(&QueueApi::describe_topic));
+  routes.add("DELETE", base + "topics/{topic}", Access::write, bind(&QueueApi::delete_topic));
+  routes.add("GET", base + "topics/{topic}/records", Access::read, bind(&QueueApi::read_records));
+  routes.add("GET", base + "topics/{topic}/stream", Access::read, bind(&QueueApi::stream));
+  routes.add("POST", base + "consumers", Access::read, bind(&QueueApi::create_consumer));
+  routes.add("GET", base + "consumers/{consumer}/records", Access::read,
+             bind(&QueueApi::consumer_records));
+  routes.add("POST", base + "consumers/{consumer}/offsets", Access::read,
+             bind(&QueueApi::commit_offsets));
+  routes.add("DELETE", base + "consumers/{consumer}", Access::read,
+             bind(&QueueApi::delete_consumer));
 }
 
 // ---- publish -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "throome/config/app_config.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "config/app_rules.hpp"
 #include "config/document_checker.hpp"
 #include "config/yaml_json.hpp"
+#include "throome/config/cluster_config.hpp"
 #include "throome/config/config_error.hpp"
 
 namespace throome::config {
@@ -128,13 +130,24 @@ void parse_cors(DocumentChecker& c, const Doc& server, CorsConfig& out) {
   }
 }
 
+void parse_tls(DocumentChecker& c, const Doc& server, ListenerTlsConfig& out) {
+  const Field f = field_of(server, "server", "tls");
+  const Doc* tls = c.mapping(f);
+  if (tls == nullptr) return;
+  c.check_keys(*tls, f.path, {"cert_file", "key_file", "ca_file", "require_client_cert"});
+  read_checked(c, field_of(*tls, f.path, "cert_file"), dir_problem, out.cert_file);
+  read_checked(c, field_of(*tls, f.path, "key_file"), dir_problem, out.key_file);
+  read_checked(c, field_of(*tls, f.path, "ca_file"), dir_problem, out.ca_file);
+  assign(c, field_of(*tls, f.path, "require_client_cert"), out.require_client_cert);
+}
+
 void parse_server(DocumentChecker& c, const Doc& root, ServerConfig& out) {
   const Field f = field_of(root, "", "server");
   const Doc* server = c.mapping(f);
   if (server == nullptr) return;
   c.check_keys(*server, f.path,
                {"host", "port", "threads", "read_timeout", "write_timeout", "idle_timeout",
-                "shutdown_timeout", "max_header_bytes", "max_body_bytes", "cors"});
+                "shutdown_timeout", "max_header_bytes", "max_body_bytes", "cors", "tls"});
   read_checked(c, field_of(*server, f.path, "host"), detail::host_problem, out.host);
   if (auto port = c.integer(field_of(*server, f.path, "port"), 0, 65535)) {
     out.port = static_cast<std::uint16_t>(*port);
@@ -149,6 +162,7 @@ void parse_server(DocumentChecker& c, const Doc& root, ServerConfig& out) {
   read_size(c, field_of(*server, f.path, "max_body_bytes"), detail::kMinBodyBytes,
             detail::kMaxBodyBytes, out.max_body_bytes);
   parse_cors(c, *server, out.cors);
+  parse_tls(c, *server, out.tls);
 }
 
 void parse_gateway(DocumentChecker& c, const Doc& root, GatewayConfig& out) {
@@ -169,7 +183,7 @@ void parse_monitoring(DocumentChecker& c, const Doc& root, MonitoringConfig& out
   if (monitoring == nullptr) return;
   c.check_keys(*monitoring, f.path,
                {"enabled", "metrics_path", "activity_size", "activity_store_values",
-                "activity_value_max_bytes"},
+                "activity_value_max_bytes", "require_auth"},
                {"collection_interval"});
   assign(c, field_of(*monitoring, f.path, "enabled"), out.enabled);
   read_checked(c, field_of(*monitoring, f.path, "metrics_path"), detail::metrics_path_problem,
@@ -180,6 +194,67 @@ void parse_monitoring(DocumentChecker& c, const Doc& root, MonitoringConfig& out
   read_size(c, field_of(*monitoring, f.path, "activity_value_max_bytes"),
             detail::kMinActivityValueBytes, detail::kMaxActivityValueBytes,
             out.activity_value_max_bytes);
+  assign(c, field_of(*monitoring, f.path, "require_auth"), out.require_auth);
+}
+
+void parse_rate_limit(DocumentChecker& c, const Doc& key, const std::string& parent,
+                      RateLimitConfig& out) {
+  const Field f = field_of(key, parent, "rate_limit");
+  const Doc* limit = c.mapping(f);
+  if (limit == nullptr) return;
+  c.check_keys(*limit, f.path, {"requests_per_second", "burst"});
+  const Field rps = field_of(*limit, f.path, "requests_per_second");
+  if (c.require(rps)) {
+    if (!rps.value->is_number() || rps.value->is_boolean()) {
+      c.error(rps.path, "must be a number");
+    } else if (const double v = rps.value->get<double>(); !(v > 0) || v > detail::kMaxRate) {
+      c.error(rps.path, "must be greater than 0 and at most 1000000");
+    } else {
+      out.requests_per_second = v;
+    }
+  }
+  assign(c, field_of(*limit, f.path, "burst"), out.burst, 1, detail::kMaxBurst);
+}
+
+void parse_api_key(DocumentChecker& c, const Doc& item, const std::string& path,
+                   ApiKeyConfig& out) {
+  if (!item.is_object()) {
+    c.error(path, "must be a mapping");
+    return;
+  }
+  c.check_keys(item, path,
+               {"name", "key_sha256", "key_env", "role", "clusters", "read_only", "rate_limit"});
+  const Field name = field_of(item, path, "name");
+  if (c.require(name)) read_checked(c, name, detail::key_name_problem, out.name);
+  const Field sha = field_of(item, path, "key_sha256");
+  const Field env = field_of(item, path, "key_env");
+  if (sha.absent() == env.absent()) {
+    c.error(path, "needs exactly one of key_sha256 and key_env");
+  }
+  read_checked(c, sha, detail::sha256_hex_problem, out.key_sha256);
+  read_checked(c, env, detail::env_name_problem, out.key_env);
+  for (auto& ch : out.key_sha256)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const Field role = field_of(item, path, "role");
+  if (c.require(role)) read_checked(c, role, detail::role_problem, out.role);
+  read_string_list(c, field_of(item, path, "clusters"), out.clusters);
+  assign(c, field_of(item, path, "read_only"), out.read_only);
+  parse_rate_limit(c, item, path, out.rate_limit);
+}
+
+void parse_auth(DocumentChecker& c, const Doc& root, AuthConfig& out) {
+  const Field f = field_of(root, "", "auth");
+  const Doc* auth = c.mapping(f);
+  if (auth == nullptr) return;
+  c.check_keys(*auth, f.path, {"enabled", "api_keys"});
+  assign(c, field_of(*auth, f.path, "enabled"), out.enabled);
+  const Doc* keys = c.sequence(field_of(*auth, f.path, "api_keys"));
+  if (keys == nullptr) return;
+  for (std::size_t i = 0; i < keys->size(); ++i) {
+    ApiKeyConfig key;
+    parse_api_key(c, (*keys)[i], detail::index_path("auth.api_keys", i), key);
+    out.api_keys.push_back(std::move(key));
+  }
 }
 
 void parse_logging(DocumentChecker& c, const Doc& root, LoggingConfig& out) {
@@ -209,6 +284,66 @@ void parse_logging(DocumentChecker& c, const Doc& root, LoggingConfig& out) {
   throw ConfigError(source, key, std::move(reason));
 }
 
+void validate_tls(const ListenerTlsConfig& tls, const std::string& source) {
+  if (tls.enabled() && tls.key_file.empty()) {
+    fail(source, "server.tls.key_file", "is required with server.tls.cert_file");
+  }
+  if (!tls.enabled() &&
+      (!tls.key_file.empty() || !tls.ca_file.empty() || tls.require_client_cert)) {
+    fail(source, "server.tls.cert_file", "is required to turn TLS on");
+  }
+  if (tls.require_client_cert && tls.ca_file.empty()) {
+    fail(source, "server.tls.ca_file", "is required with require_client_cert: true");
+  }
+}
+
+void validate_auth(const AppConfig& cfg, const std::string& source) {
+  const AuthConfig& auth = cfg.auth;
+  if (auth.enabled && auth.api_keys.empty()) {
+    fail(source, "auth.api_keys", "needs at least one key when auth.enabled is true");
+  }
+  if (cfg.monitoring.require_auth && !auth.enabled) {
+    fail(source, "monitoring.require_auth", "needs auth.enabled: true");
+  }
+  for (std::size_t i = 0; i < auth.api_keys.size(); ++i) {
+    const ApiKeyConfig& key = auth.api_keys[i];
+    const std::string path = detail::index_path("auth.api_keys", i);
+    if (auto reason = detail::key_name_problem(key.name)) fail(source, path + ".name", *reason);
+    if (key.key_sha256.empty() == key.key_env.empty()) {
+      fail(source, path, "needs exactly one of key_sha256 and key_env");
+    }
+    if (auto reason = detail::role_problem(key.role)) fail(source, path + ".role", *reason);
+    if (key.role == "client") {
+      if (key.clusters.empty()) {
+        fail(source, path + ".clusters", "is required for role client (cluster ids or \"*\")");
+      }
+      for (std::size_t j = 0; j < key.clusters.size(); ++j) {
+        const std::string& id = key.clusters[j];
+        if (id != "*" && !is_valid_cluster_id(id)) {
+          fail(source, detail::index_path(path + ".clusters", j),
+               "must be a cluster id ([a-z0-9][a-z0-9_-]{0,62}) or \"*\"");
+        }
+      }
+    } else {
+      if (!key.clusters.empty()) {
+        fail(source, path + ".clusters",
+             "only applies to role client (" + key.role + " is not limited to clusters)");
+      }
+      if (key.read_only) fail(source, path + ".read_only", "only applies to role client");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      const ApiKeyConfig& other = auth.api_keys[j];
+      if (other.name == key.name) {
+        fail(source, path + ".name", "duplicates auth.api_keys[" + std::to_string(j) + "].name");
+      }
+      if ((!key.key_sha256.empty() && other.key_sha256 == key.key_sha256) ||
+          (!key.key_env.empty() && other.key_env == key.key_env)) {
+        fail(source, path, "is the same key as auth.api_keys[" + std::to_string(j) + "]");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 AppConfig parse_app_config(std::string_view yaml_text, const std::string& source) {
@@ -219,11 +354,12 @@ AppConfig parse_app_config(std::string_view yaml_text, const std::string& source
   if (!root.is_null()) {
     if (!root.is_object()) fail(source, "", "must be a mapping");
     DocumentChecker c;
-    c.check_keys(root, "", {"server", "gateway", "monitoring", "logging"}, {"dashboard"});
+    c.check_keys(root, "", {"server", "gateway", "monitoring", "logging", "auth"}, {"dashboard"});
     parse_server(c, root, cfg.server);
     parse_gateway(c, root, cfg.gateway);
     parse_monitoring(c, root, cfg.monitoring);
     parse_logging(c, root, cfg.logging);
+    parse_auth(c, root, cfg.auth);
     if (c.has_errors()) fail(source, c.errors().front().path, c.errors().front().message);
     for (const ConfigIssue& warning : c.warnings()) cfg.warnings.push_back(warning.to_string());
   }
@@ -295,6 +431,8 @@ void validate_app_config(const AppConfig& cfg, const std::string& source) {
   if (detail::normalize_log_format(cfg.logging.format) != cfg.logging.format) {
     fail(source, "logging.format", std::string(detail::kLogFormatReason));
   }
+  validate_tls(server.tls, source);
+  validate_auth(cfg, source);
 }
 
 }  // namespace throome::config

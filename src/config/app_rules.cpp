@@ -1,6 +1,8 @@
 #include "config/app_rules.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "config/text_checks.hpp"
 #include "throome/config/app_config.hpp"
@@ -71,6 +73,41 @@ std::optional<std::string> metrics_path_problem(std::string_view path) {
     return "must not contain whitespace or control characters";
   }
   return std::nullopt;
+}
+
+std::optional<std::string> key_name_problem(std::string_view name) {
+  auto ok_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  };
+  if (name.empty() || name.size() > 63 || !std::isalnum(static_cast<unsigned char>(name[0])) ||
+      !std::all_of(name.begin(), name.end(), ok_char)) {
+    return "must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> sha256_hex_problem(std::string_view hex) {
+  if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
+    return "must be the SHA-256 of the key as 64 hex digits (sha256sum of the key without a "
+           "newline)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> env_name_problem(std::string_view name) {
+  auto ok_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
+      !std::all_of(name.begin(), name.end(), ok_char)) {
+    return "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> role_problem(std::string_view role) {
+  if (role == "admin" || role == "operator" || role == "client") return std::nullopt;
+  return "must be one of: admin, operator, client";
 }
 
 std::string size_range_reason(std::size_t min, std::size_t max) {

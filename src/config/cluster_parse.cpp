@@ -211,6 +211,28 @@ void parse_db(DocumentChecker& c, const Doc& root, ClusterConfig& out) {
   }
 }
 
+void parse_limits(DocumentChecker& c, const Doc& root, LimitsConfig& out) {
+  const Field f = field_of(root, "", "limits");
+  const Doc* limits = c.mapping(f);
+  if (limits == nullptr) return;
+  c.check_keys(*limits, f.path, {"requests_per_second", "burst", "max_in_flight"});
+  const Field rps = field_of(*limits, f.path, "requests_per_second");
+  if (!rps.absent()) {
+    if (!rps.value->is_number() || rps.value->is_boolean()) {
+      c.error(rps.path, "must be a number");
+    } else if (const double v = rps.value->get<double>(); !(v >= 0) || v > 1'000'000) {
+      c.error(rps.path, "must be between 0 (unlimited) and 1000000");
+    } else {
+      out.requests_per_second = v;
+    }
+  }
+  assign(c, field_of(*limits, f.path, "burst"), out.burst, 0, 1'000'000);
+  assign(c, field_of(*limits, f.path, "max_in_flight"), out.max_in_flight, 0, 1'000'000);
+  if (out.burst > 0 && out.requests_per_second == 0) {
+    c.error(detail::join_path(f.path, "burst"), "needs requests_per_second");
+  }
+}
+
 void parse_timestamp(DocumentChecker& c, const Doc& root, std::string_view key, std::string& out) {
   const Field f = field_of(root, "", key);
   if (auto text = c.string(f)) {
@@ -231,7 +253,7 @@ Result<ParsedCluster> parse_cluster_tree(const Doc& root) {
   } else {
     c.check_keys(root, "",
                  {"cluster_id", "name", "description", "services", "routing", "health", "ai",
-                  "statements", "db", "created_at", "updated_at"});
+                  "statements", "db", "limits", "created_at", "updated_at"});
     const Field id = field_of(root, "", "cluster_id");
     if (auto text = c.string(id)) {
       if (is_valid_cluster_id(*text)) {
@@ -248,6 +270,7 @@ Result<ParsedCluster> parse_cluster_tree(const Doc& root) {
     parse_ai(c, root, out.ai);
     parse_statements(c, root, out);
     parse_db(c, root, out);
+    parse_limits(c, root, out.limits);
     parse_timestamp(c, root, "created_at", out.created_at);
     parse_timestamp(c, root, "updated_at", out.updated_at);
   }

@@ -1,5 +1,6 @@
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <stdexcept>
 #include <string>
 
@@ -220,6 +221,24 @@ std::string to_yaml(const ClusterConfig& cluster) {
   out << YAML::EndMap;
   emit_policies(out, cluster);
   emit_db(out, cluster);
+  if (cluster.limits != LimitsConfig{}) {
+    emit_key(out, "limits");
+    out << YAML::BeginMap;
+    if (cluster.limits.requests_per_second > 0) {
+      // The shortest text that reads back as the same double ("0.2", not
+      // "0.20000000000000001").
+      char text[32];
+      const auto end =
+          std::to_chars(text, text + sizeof text, cluster.limits.requests_per_second).ptr;
+      emit_key(out, "requests_per_second");
+      out << std::string(text, end);
+    }
+    if (cluster.limits.burst > 0) emit_int(out, "burst", cluster.limits.burst);
+    if (cluster.limits.max_in_flight > 0) {
+      emit_int(out, "max_in_flight", cluster.limits.max_in_flight);
+    }
+    out << YAML::EndMap;
+  }
   if (!cluster.created_at.empty()) {
     emit_key(out, "created_at");
     out << YAML::DoubleQuoted << cluster.created_at;
@@ -268,6 +287,10 @@ nlohmann::json to_json(const ClusterConfig& cluster) {
         {"features", ai.features}}},
       {"statements", statements_json(cluster.statements)},
       {"db", {{"allow_raw_sql", cluster.db.allow_raw_sql}}},
+      {"limits",
+       {{"requests_per_second", cluster.limits.requests_per_second},
+        {"burst", cluster.limits.burst},
+        {"max_in_flight", cluster.limits.max_in_flight}}},
       {"created_at", cluster.created_at},
       {"updated_at", cluster.updated_at},
   };

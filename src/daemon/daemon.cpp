@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +18,7 @@
 
 #include "throome/adapters/adapter_factory.hpp"
 #include "throome/api/api.hpp"
+#include "throome/auth/access_guard.hpp"
 #include "throome/cluster/manager.hpp"
 #include "throome/cluster/registry.hpp"
 #include "throome/cluster/store.hpp"
@@ -69,6 +71,10 @@ http::ServerOptions server_options(const config::AppConfig& cfg) {
   o.max_header_bytes = cfg.server.max_header_bytes;
   o.max_body_bytes = cfg.server.max_body_bytes;
   o.max_connections = static_cast<std::size_t>(cfg.gateway.max_connections);
+  o.tls.cert_file = cfg.server.tls.cert_file;
+  o.tls.key_file = cfg.server.tls.key_file;
+  o.tls.ca_file = cfg.server.tls.ca_file;
+  o.tls.require_client_cert = cfg.server.tls.require_client_cert;
   return o;
 }
 
@@ -93,6 +99,13 @@ api::Monitoring make_monitoring(const config::MonitoringConfig& c) {
 }
 
 }  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
 
 Daemon::Daemon(config::AppConfig cfg, DaemonOptions options)
     : cfg_(std::move(cfg)), options_(std::move(options)) {}
@@ -145,8 +158,14 @@ int Daemon::run() {
   if (monitoring.metrics) {
     observers.push_back(std::make_shared<monitor::HttpMetrics>(*monitoring.metrics));
   }
-  auto dispatcher = std::make_shared<http::Dispatcher>(std::move(routes),
-                                                       cors_policy(cfg_.server.cors), observers);
+  // Every routed request passes the guard: API keys and roles when auth is enabled, and the
+  // clusters' rate limits and in-flight caps always.
+  auto guard = std::make_shared<auth::AccessGuard>(
+      options_.keys, registry,
+      auth::GuardOptions{.auth_enabled = cfg_.auth.enabled,
+                         .metrics_require_auth = cfg_.monitoring.require_auth});
+  auto dispatcher = std::make_shared<http::Dispatcher>(
+      std::move(routes), cors_policy(cfg_.server.cors), observers, std::move(guard));
   http::Server server(io, server_options(cfg_), dispatcher);
   try {
     server.listen();
@@ -161,7 +180,11 @@ int Daemon::run() {
   }
   server.start();
   const std::string bound = cfg_.server.host + ":" + std::to_string(server.port());
-  spdlog::info("listening on http://{} with {} IO thread(s)", bound, threads);
+  spdlog::info("listening on {}://{} with {} IO thread(s), {}", server.tls() ? "https" : "http",
+               bound, threads,
+               cfg_.auth.enabled ? "API keys required (" +
+                                       std::to_string(cfg_.auth.api_keys.size()) + " configured)"
+                                 : std::string("authentication disabled"));
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGUSR1);
@@ -176,8 +199,12 @@ int Daemon::run() {
           return;
         }
         if (sig == SIGHUP) {
-          spdlog::info("SIGHUP: reloading clusters");
-          asio::post(admin_pool, [&manager] { manager.reload(); });
+          spdlog::info("SIGHUP: reloading clusters{}",
+                       server.tls() ? " and the TLS certificate" : "");
+          asio::post(admin_pool, [&manager, &server] {
+            server.reload_tls();
+            manager.reload();
+          });
           signals.async_wait(on_signal);
           return;
         }

@@ -23,6 +23,21 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// A refusal by the guard, with the headers its status calls for.
+Response refusal(const Request& req, const Error& error) {
+  Response resp = error_response(req, error);
+  if (error.code() == Errc::unauthorized) {
+    resp.headers.set("WWW-Authenticate", "Bearer realm=\"throome\"");
+  } else if (error.code() == Errc::rate_limited || error.code() == Errc::overloaded) {
+    const auto& details = error.details();
+    const auto it = details.is_object() ? details.find("retry_after_seconds") : details.end();
+    resp.headers.set("Retry-After", it != details.end() && it->is_number_integer()
+                                        ? std::to_string(it->get<std::int64_t>())
+                                        : std::string("1"));
+  }
+  return resp;
+}
+
 }  // namespace
 
 std::string choose_request_id(const Request& req) {
@@ -44,8 +59,12 @@ std::string choose_request_id(const Request& req) {
 }
 
 Dispatcher::Dispatcher(RouteTable routes, CorsPolicy cors,
-                       std::vector<std::shared_ptr<RequestObserver>> observers)
-    : routes_(std::move(routes)), cors_(std::move(cors)), observers_(std::move(observers)) {}
+                       std::vector<std::shared_ptr<RequestObserver>> observers,
+                       std::shared_ptr<Guard> guard)
+    : routes_(std::move(routes)),
+      cors_(std::move(cors)),
+      observers_(std::move(observers)),
+      guard_(std::move(guard)) {}
 
 boost::asio::awaitable<Response> Dispatcher::dispatch(Request req) {
   if (req.request_id.empty()) req.request_id = choose_request_id(req);
@@ -60,6 +79,15 @@ boost::asio::awaitable<Response> Dispatcher::dispatch(Request req) {
       case RouteTable::Match::Kind::found: {
         req.route = std::move(match.route);
         req.params = std::move(match.params);
+        Pass pass;  // held until the handler is done
+        if (guard_) {
+          auto admitted = guard_->admit(req, match.access);
+          if (!admitted) {
+            resp = refusal(req, admitted.error());
+            break;
+          }
+          pass = std::move(*admitted);
+        }
         bool failed = false;
         try {
           resp = co_await (*match.handler)(req);

@@ -43,7 +43,8 @@ int specificity(const std::vector<std::string>& segments) {
 
 }  // namespace
 
-void RouteTable::add(std::string method, std::string path_template, Handler handler) {
+void RouteTable::add(std::string method, std::string path_template, Access access,
+                     Handler handler) {
   if (path_template.empty() || path_template.front() != '/') {
     throw std::invalid_argument("route template must start with '/': " + path_template);
   }
@@ -66,6 +67,7 @@ void RouteTable::add(std::string method, std::string path_template, Handler hand
   r.rest = !r.segments.empty() && is_rest_capture(r.segments.back());
   r.method = std::move(method);
   r.path_template = std::move(path_template);
+  r.access = access;
   r.handler = std::move(handler);
   routes_.push_back(std::move(r));
 }
@@ -152,6 +154,7 @@ RouteTable::Match RouteTable::match(std::string_view method, std::string_view pa
   }
   result.kind = Match::Kind::found;
   result.handler = &best->handler;
+  result.access = best->access;
   result.route = best->path_template;
   return result;
 }
@@ -160,6 +163,13 @@ std::vector<std::pair<std::string, std::string>> RouteTable::routes() const {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(routes_.size());
   for (const auto& r : routes_) out.emplace_back(r.method, r.path_template);
+  return out;
+}
+
+std::vector<RouteTable::Entry> RouteTable::entries() const {
+  std::vector<Entry> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) out.push_back({r.method, r.path_template, r.access});
   return out;
 }
 

@@ -1,5 +1,5 @@
-// The only translation unit that includes Boost.Beast's HTTP server parts: it is heavy to
-// compile, so everything above the wire (routing, handlers) lives in other files.
+// The only translation unit that includes Boost.Beast's HTTP server parts and its TLS stream:
+// heavy to compile, so everything above the wire (routing, handlers) lives in other files.
 #include "throome/http/server.hpp"
 
 #include <spdlog/spdlog.h>
@@ -11,13 +11,19 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
 #include <unordered_map>
 
 #include "http/upgrade.hpp"
@@ -64,12 +70,53 @@ Error read_error_to_error(const beast::error_code& ec) {
   return Error(Errc::bad_request, "malformed HTTP request", ec.message());
 }
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using SslContext = asio::ssl::context;
+
+// A server context: TLS 1.2 or newer, the certificate chain and key, and client certificate
+// verification when a CA file is given. Blocking file I/O: start-up and reload only.
+std::shared_ptr<SslContext> make_tls_context(const TlsOptions& tls) {
+  auto ctx = std::make_shared<SslContext>(SslContext::tls_server);
+  ctx->set_options(SslContext::default_workarounds | SslContext::no_sslv2 | SslContext::no_sslv3 |
+                   SslContext::no_tlsv1 | SslContext::no_tlsv1_1 | SslContext::single_dh_use);
+  if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1) {
+    throw std::runtime_error("cannot require TLS 1.2");
+  }
+  auto loading = [](const std::string& what, const std::string& file, auto&& load) {
+    try {
+      load();
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot load TLS " + what + " " + file + ": " + e.what());
+    }
+  };
+  loading("certificate", tls.cert_file, [&] { ctx->use_certificate_chain_file(tls.cert_file); });
+  loading("key", tls.key_file, [&] { ctx->use_private_key_file(tls.key_file, SslContext::pem); });
+  if (!tls.ca_file.empty()) {
+    loading("CA file", tls.ca_file, [&] { ctx->load_verify_file(tls.ca_file); });
+    ctx->set_verify_mode(asio::ssl::verify_peer |
+                         (tls.require_client_cert ? asio::ssl::verify_fail_if_no_peer_cert : 0));
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   struct Conn {
-    explicit Conn(tcp::socket&& s) : stream(std::move(s)) {}
-    beast::tcp_stream stream;
+    Conn(tcp::socket&& s, std::shared_ptr<SslContext> tls_context)
+        : context(std::move(tls_context)) {
+      if (context) {
+        tls = std::make_unique<TlsStream>(std::move(s), *context);
+      } else {
+        plain.emplace(std::move(s));
+      }
+    }
+    // The TCP stream under TLS, or the plain one: timeouts, cancel and close act on it.
+    beast::tcp_stream& wire() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+    std::shared_ptr<SslContext> context;  // kept alive by the connection that uses it
+    std::unique_ptr<TlsStream> tls;
+    std::optional<beast::tcp_stream> plain;
     bool busy = false;  // a request is being read past its header or processed
     std::string head;   // reused buffer for response heads
     std::uint64_t id = 0;
@@ -89,6 +136,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::steady_timer shutdown_timer;
   std::atomic<bool> stopping{false};
   std::atomic<bool> done_fired{false};
+  std::atomic<std::shared_ptr<SslContext>> tls_context;  // null: plain HTTP
   std::function<void()> on_done;
 
   mutable std::mutex mu;
@@ -126,7 +174,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
       beast::error_code ignore;
       socket.set_option(tcp::no_delay(true), ignore);
-      auto conn = std::make_shared<Conn>(std::move(socket));
+      auto conn = std::make_shared<Conn>(std::move(socket), tls_context.load());
       bool refuse = false;
       {
         std::lock_guard lock(mu);
@@ -137,7 +185,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           conns.emplace(conn->id, conn);
         }
       }
-      auto ex = conn->stream.get_executor();
+      auto ex = conn->wire().get_executor();
       if (refuse) {
         asio::co_spawn(ex, refuse_connection(conn), asio::detached);
       } else {
@@ -155,8 +203,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  // Over max_connections: a clean 503 and close; established connections are unaffected.
+  // Over max_connections: a clean 503 and close (a TLS connection is closed: answering would
+  // cost a handshake); established connections are unaffected.
   asio::awaitable<void> refuse_connection(std::shared_ptr<Conn> conn) {
+    beast::error_code ec;
+    if (conn->tls) {
+      conn->wire().socket().close(ec);
+      co_return;
+    }
     static const std::string kBody =
         R"({"error":"too many connections","code":"overloaded","status":503,"details":null,"request_id":""})";
     bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
@@ -166,17 +220,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     res.keep_alive(false);
     res.body() = kBody;
     res.prepare_payload();
-    conn->stream.expires_after(std::chrono::seconds(2));
-    co_await bhttp::async_write(conn->stream, res, use_nothrow);
-    beast::error_code ec;
-    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    conn->stream.socket().close(ec);
+    conn->wire().expires_after(std::chrono::seconds(2));
+    co_await bhttp::async_write(*conn->plain, res, use_nothrow);
+    conn->wire().socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn->wire().socket().close(ec);
   }
 
   // The response head is written by hand into one buffer and sent with the body in a single
   // gathered write: cheaper than Beast's generic serializer on the hot path.
-  asio::awaitable<bool> send(Conn& c, const Response& resp, unsigned version, bool head,
-                             bool keep_alive) {
+  template <class Stream>
+  asio::awaitable<bool> send(Conn& c, Stream& stream, const Response& resp, unsigned version,
+                             bool head, bool keep_alive) {
     std::string& out = c.head;
     out.clear();
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -206,16 +260,44 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     out += "\r\n";
     std::array<asio::const_buffer, 2> buffers{
         asio::buffer(out), (head || bodiless) ? asio::const_buffer() : asio::buffer(resp.body)};
-    c.stream.expires_after(options.write_timeout);
-    auto [ec, n] = co_await asio::async_write(c.stream, buffers, use_nothrow);
+    c.wire().expires_after(options.write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, buffers, use_nothrow);
     co_return !ec;
   }
 
   asio::awaitable<void> session(std::shared_ptr<Conn> conn) {
     Conn& c = *conn;
     beast::error_code ec;
-    const auto remote_ep = c.stream.socket().remote_endpoint(ec);
+    const auto remote_ep = c.wire().socket().remote_endpoint(ec);
     const std::string remote = ec ? std::string("unknown") : remote_ep.address().to_string();
+    if (c.tls) {
+      // A peer that does not complete the handshake in time (or speaks plain HTTP) is dropped.
+      c.wire().expires_after(options.tls_handshake_timeout);
+      auto [hs] = co_await c.tls->async_handshake(asio::ssl::stream_base::server, use_nothrow);
+      if (hs) {
+        spdlog::debug("TLS handshake with {} failed: {}", remote, hs.message());
+      } else {
+        auto op = serve(c, *c.tls, remote);
+        co_await std::move(op);
+        if (!stopping.load()) {
+          // close_notify, and a short wait for the peer's (a truncation is not an attack
+          // surface for HTTP with Content-Length, so the wait is bounded tightly).
+          c.wire().expires_after(std::chrono::seconds(2));
+          auto [sd] = co_await c.tls->async_shutdown(use_nothrow);
+          (void)sd;
+        }
+      }
+    } else {
+      auto op = serve(c, *c.plain, remote);
+      co_await std::move(op);
+    }
+    c.wire().socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.wire().socket().close(ec);
+  }
+
+  // The request loop of one connection over `stream` (plain TCP or TLS).
+  template <class Stream>
+  asio::awaitable<void> serve(Conn& c, Stream& stream, const std::string& remote) {
     beast::flat_buffer buffer;
     bool first = true;
 
@@ -226,27 +308,27 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
 
-      c.stream.expires_after(first ? options.read_timeout : options.idle_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_nothrow);
+      c.wire().expires_after(first ? options.read_timeout : options.idle_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_nothrow);
       if (!hec) {
         c.busy = true;
         auto& header = parser.get();
         if (iequals(header[bhttp::field::expect], "100-continue") && !parser.is_done()) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
-          c.stream.expires_after(options.write_timeout);
-          auto [cec, cn] = co_await bhttp::async_write(c.stream, cont, use_nothrow);
+          c.wire().expires_after(options.write_timeout);
+          auto [cec, cn] = co_await bhttp::async_write(stream, cont, use_nothrow);
           if (cec) break;
         }
         if (!parser.is_done()) {
-          c.stream.expires_after(options.read_timeout);
-          auto [bec, bn] = co_await bhttp::async_read(c.stream, buffer, parser, use_nothrow);
+          c.wire().expires_after(options.read_timeout);
+          auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
           hec = bec;
         }
       }
       if (hec) {
         if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
             hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
-            hec == asio::error::eof ||
+            hec == asio::error::eof || hec == asio::ssl::error::stream_truncated ||
             (hec == bhttp::error::partial_message && buffer.size() == 0)) {
           break;  // the peer went away or was idle too long: nothing to answer
         }
@@ -257,7 +339,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         Response resp = error_response(req, read_error_to_error(hec));
         resp.close = true;
         dispatcher->finish(req, resp);
-        co_await send(c, resp, 11, false, false);
+        co_await send(c, stream, resp, 11, false, false);
         break;
       }
 
@@ -276,19 +358,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       Response resp = co_await std::move(op);
       if (resp.stream || resp.websocket) {
         // Streaming and upgraded responses (SSE, WebSocket) end the connection.
-        auto streaming = detail::serve_stream(c.stream, std::move(upgrade), resp, version,
+        auto streaming = detail::serve_stream(stream, std::move(upgrade), resp, version,
                                               options.write_timeout, stopping);
         co_await std::move(streaming);
         break;
       }
       const bool keep_alive = client_keep_alive && !resp.close && !stopping.load();
-      if (!co_await send(c, resp, version, head, keep_alive)) break;
+      if (!co_await send(c, stream, resp, version, head, keep_alive)) break;
       if (!keep_alive) break;
       first = false;
     }
-
-    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    c.stream.socket().close(ec);
   }
 };
 
@@ -298,6 +377,13 @@ Server::Server(IoPool& pool, ServerOptions options, std::shared_ptr<Dispatcher> 
 Server::~Server() = default;
 
 void Server::listen() {
+  if (impl_->options.tls.enabled()) {
+    try {
+      impl_->tls_context.store(make_tls_context(impl_->options.tls));
+    } catch (const std::exception& e) {
+      throw std::system_error(std::make_error_code(std::errc::invalid_argument), e.what());
+    }
+  }
   // Start-up only: a host name ("localhost") is resolved synchronously, before serving.
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
@@ -313,6 +399,20 @@ void Server::listen() {
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
 }
+
+bool Server::reload_tls() {
+  if (!impl_->options.tls.enabled()) return true;
+  try {
+    impl_->tls_context.store(make_tls_context(impl_->options.tls));
+  } catch (const std::exception& e) {
+    spdlog::error("TLS reload failed, keeping the current certificate: {}", e.what());
+    return false;
+  }
+  spdlog::info("TLS certificate reloaded from {}", impl_->options.tls.cert_file);
+  return true;
+}
+
+bool Server::tls() const { return impl_->options.tls.enabled(); }
 
 std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
@@ -336,8 +436,8 @@ void Server::shutdown(std::chrono::milliseconds deadline, std::function<void()> 
   }
   for (auto& c : open) {
     // Idle connections (waiting for a request) close now; busy ones after their response.
-    asio::post(c->stream.get_executor(), [c] {
-      if (!c->busy) c->stream.cancel();
+    asio::post(c->wire().get_executor(), [c] {
+      if (!c->busy) c->wire().cancel();
     });
   }
   if (open.empty()) {
@@ -355,9 +455,9 @@ void Server::shutdown(std::chrono::milliseconds deadline, std::function<void()> 
     spdlog::warn("shutdown deadline passed: closing {} connection(s) with requests in flight",
                  left.size());
     for (auto& c : left) {
-      asio::post(c->stream.get_executor(), [c] {
+      asio::post(c->wire().get_executor(), [c] {
         beast::error_code ignore;
-        c->stream.socket().close(ignore);
+        c->wire().socket().close(ignore);
       });
     }
     impl->fire_done();

@@ -11,7 +11,9 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cstdio>
 #include <memory>
 
@@ -28,9 +30,10 @@ constexpr std::size_t kMaxWebSocketMessage = 1 << 20;
 bool safe(const std::string& s) { return s.find_first_of("\r\n") == std::string::npos; }
 
 // Chunked transfer encoding (HTTP/1.1); raw bytes until close for HTTP/1.0.
+template <class Stream>
 class ChunkedWriter final : public StreamWriter {
  public:
-  ChunkedWriter(beast::tcp_stream& s, bool chunked, std::chrono::milliseconds timeout,
+  ChunkedWriter(Stream& s, bool chunked, std::chrono::milliseconds timeout,
                 const std::atomic<bool>& stopping)
       : s_(s), chunked_(chunked), timeout_(timeout), stopping_(stopping) {}
 
@@ -58,9 +61,9 @@ class ChunkedWriter final : public StreamWriter {
     } else {
       frame = std::move(data);
     }
-    s_.expires_after(timeout_);
+    beast::get_lowest_layer(s_).expires_after(timeout_);
     auto [ec, n] = co_await asio::async_write(s_, asio::buffer(frame), use_nothrow);
-    s_.expires_never();
+    beast::get_lowest_layer(s_).expires_never();
     failed_ = static_cast<bool>(ec);
     co_return !failed_;
   }
@@ -68,7 +71,7 @@ class ChunkedWriter final : public StreamWriter {
   asio::awaitable<void> finish() {
     if (failed_ || !chunked_) co_return;
     static const std::string kLast = "0\r\n\r\n";
-    s_.expires_after(timeout_);
+    beast::get_lowest_layer(s_).expires_after(timeout_);
     auto [ec, n] = co_await asio::async_write(s_, asio::buffer(kLast), use_nothrow);
     (void)ec;
   }
@@ -78,7 +81,7 @@ class ChunkedWriter final : public StreamWriter {
     std::array<char, 1> byte{};
     bool gone = false;
   };
-  beast::tcp_stream& s_;
+  Stream& s_;
   bool chunked_;
   std::chrono::milliseconds timeout_;
   const std::atomic<bool>& stopping_;
@@ -86,9 +89,10 @@ class ChunkedWriter final : public StreamWriter {
   std::shared_ptr<Watch> watch_ = std::make_shared<Watch>();
 };
 
+template <class Stream>
 class BeastWebSocket final : public WebSocket {
  public:
-  BeastWebSocket(websocket::stream<beast::tcp_stream&>& ws, const std::atomic<bool>& stopping)
+  BeastWebSocket(websocket::stream<Stream&>& ws, const std::atomic<bool>& stopping)
       : ws_(ws), stopping_(stopping) {}
 
   bool open() const override { return ws_.is_open() && !stopping_.load(); }
@@ -114,18 +118,19 @@ class BeastWebSocket final : public WebSocket {
 
   void abort() override {
     beast::error_code ignore;
-    ws_.next_layer().socket().close(ignore);
+    beast::get_lowest_layer(ws_).socket().close(ignore);
   }
 
  private:
-  websocket::stream<beast::tcp_stream&>& ws_;
+  websocket::stream<Stream&>& ws_;
   const std::atomic<bool>& stopping_;
 };
 
-asio::awaitable<void> serve_websocket(beast::tcp_stream& stream, UpgradeRequest& upgrade,
-                                      Response& resp, const std::atomic<bool>& stopping) {
-  websocket::stream<beast::tcp_stream&> ws(stream);
-  stream.expires_never();  // the WebSocket's own timeouts take over
+template <class Stream>
+asio::awaitable<void> serve_websocket(Stream& stream, UpgradeRequest& upgrade, Response& resp,
+                                      const std::atomic<bool>& stopping) {
+  websocket::stream<Stream&> ws(stream);
+  beast::get_lowest_layer(stream).expires_never();  // the WebSocket's own timeouts take over
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = std::chrono::seconds(30);  // pings at half of it; a dead peer closes
   timeouts.keep_alive_pings = true;
@@ -144,13 +149,14 @@ asio::awaitable<void> serve_websocket(beast::tcp_stream& stream, UpgradeRequest&
     co_return;
   }
   ws.text(true);
-  BeastWebSocket socket(ws, stopping);
+  BeastWebSocket<Stream> socket(ws, stopping);
   co_await resp.websocket(socket);
 }
 
 }  // namespace
 
-asio::awaitable<void> serve_stream(beast::tcp_stream& stream, std::optional<UpgradeRequest> upgrade,
+template <class Stream>
+asio::awaitable<void> serve_stream(Stream& stream, std::optional<UpgradeRequest> upgrade,
                                    Response& resp, unsigned version,
                                    std::chrono::milliseconds write_timeout,
                                    const std::atomic<bool>& stopping) {
@@ -175,14 +181,23 @@ asio::awaitable<void> serve_stream(beast::tcp_stream& stream, std::optional<Upgr
   head += "Server: throome\r\n";
   if (chunked) head += "Transfer-Encoding: chunked\r\n";
   head += "Connection: close\r\n\r\n";
-  stream.expires_after(write_timeout);
+  beast::get_lowest_layer(stream).expires_after(write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), use_nothrow);
   if (ec) co_return;
-  stream.expires_never();
-  ChunkedWriter writer(stream, chunked, write_timeout, stopping);
+  beast::get_lowest_layer(stream).expires_never();
+  ChunkedWriter<Stream> writer(stream, chunked, write_timeout, stopping);
   writer.watch_peer();
   co_await resp.stream(writer);
   co_await writer.finish();
 }
+
+template asio::awaitable<void> serve_stream<beast::tcp_stream>(beast::tcp_stream&,
+                                                               std::optional<UpgradeRequest>,
+                                                               Response&, unsigned,
+                                                               std::chrono::milliseconds,
+                                                               const std::atomic<bool>&);
+template asio::awaitable<void> serve_stream<beast::ssl_stream<beast::tcp_stream>>(
+    beast::ssl_stream<beast::tcp_stream>&, std::optional<UpgradeRequest>, Response&, unsigned,
+    std::chrono::milliseconds, const std::atomic<bool>&);
 
 }  // namespace throome::http::detail

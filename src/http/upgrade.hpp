@@ -24,9 +24,12 @@ using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_bod
 /// session. Otherwise the head of `resp` and the chunked body written by `resp.stream`
 /// (HTTP/1.0: the body until the connection closes). Each write is bounded by
 /// `write_timeout`; the body sees the connection as closed once `stopping` is set.
-boost::asio::awaitable<void> serve_stream(boost::beast::tcp_stream& stream,
-                                          std::optional<UpgradeRequest> upgrade, Response& resp,
-                                          unsigned version, std::chrono::milliseconds write_timeout,
+/// `Stream` is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream> (both instantiated in
+/// upgrade.cpp).
+template <class Stream>
+boost::asio::awaitable<void> serve_stream(Stream& stream, std::optional<UpgradeRequest> upgrade,
+                                          Response& resp, unsigned version,
+                                          std::chrono::milliseconds write_timeout,
                                           const std::atomic<bool>& stopping);
 
 }  // namespace throome::http::detail

@@ -44,10 +44,13 @@ void AccessLog::on_response(const http::Request& req, const http::Response& resp
   const std::string& id = req.param("id");
   const std::string cluster = id.empty() ? std::string() : token(id);
   const std::string error = server_error(resp);
-  spdlog::log(level, "http {} {} {} {}B {:.3f}ms route={}{}{} rid={} peer={}{}{}",
+  // The API key's name when one was accepted; never a header (keys stay out of logs).
+  const std::string key = req.principal.empty() ? std::string() : token(req.principal);
+  spdlog::log(level, "http {} {} {} {}B {:.3f}ms route={}{}{} rid={} peer={}{}{}{}{}",
               req.method.empty() ? "-" : req.method, req.path.empty() ? "-" : req.path, resp.status,
               resp.body.size(), ms, req.route.empty() ? "-" : req.route,
               cluster.empty() ? "" : " cluster=", cluster, req.request_id, req.remote_address,
+              key.empty() ? "" : " key=", key,
               error.empty() ? "" : " error=", error.empty() ? "" : quoted(error));
 }
 

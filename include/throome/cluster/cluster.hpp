@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "throome/auth/cluster_throttle.hpp"
 #include "throome/cluster/backends.hpp"
 #include "throome/config/cluster_config.hpp"
 
@@ -16,7 +17,8 @@ class Cluster {
           std::shared_ptr<Backends> backends = nullptr)
       : written_(std::move(written)),
         resolved_(std::move(resolved)),
-        backends_(backends ? std::move(backends) : std::make_shared<Backends>()) {}
+        backends_(backends ? std::move(backends) : std::make_shared<Backends>()),
+        throttle_(std::make_shared<auth::ClusterThrottle>(written_.limits)) {}
 
   const std::string& id() const noexcept { return written_.cluster_id; }
   /// The configuration as written (env references unresolved): what the store and the API
@@ -27,10 +29,15 @@ class Cluster {
   /// The cluster's adapters (thread-safe objects; never null).
   const Backends& backends() const noexcept { return *backends_; }
 
+  /// The cluster's admission limits (`limits:`); their counters change, the limits do not.
+  /// A replaced cluster starts with fresh counters. Never null.
+  const std::shared_ptr<auth::ClusterThrottle>& throttle() const noexcept { return throttle_; }
+
  private:
   config::ClusterConfig written_;
   config::ClusterConfig resolved_;
   std::shared_ptr<Backends> backends_;
+  std::shared_ptr<auth::ClusterThrottle> throttle_;
 };
 
 using ClusterPtr = std::shared_ptr<const Cluster>;

@@ -21,6 +21,16 @@ struct CorsConfig {
   std::chrono::seconds max_age{600};
 };
 
+/// TLS on the listener (server.tls; TlsConfig is TLS towards a backend). Off unless
+/// cert_file is set; minimum protocol TLS 1.2.
+struct ListenerTlsConfig {
+  std::string cert_file;             // PEM certificate chain
+  std::string key_file;              // PEM private key
+  std::string ca_file;               // PEM CAs that sign client certificates
+  bool require_client_cert = false;  // refuse clients without a certificate signed by ca_file
+  bool enabled() const noexcept { return !cert_file.empty(); }
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9000;
@@ -32,6 +42,7 @@ struct ServerConfig {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   CorsConfig cors;
+  ListenerTlsConfig tls;
 };
 
 struct GatewayConfig {
@@ -46,6 +57,31 @@ struct MonitoringConfig {
   int activity_size = 1000;                    // activity ring entries; 0 = no activity log
   bool activity_store_values = false;          // keep truncated values and responses
   std::size_t activity_value_max_bytes = 256;  // truncation of each stored value
+  bool require_auth = false;                   // the metrics path needs an API key
+};
+
+/// A token bucket: `requests_per_second` sustained, `burst` at once. 0 = unlimited.
+struct RateLimitConfig {
+  double requests_per_second = 0;
+  int burst = 0;  // 0 = max(1, ceil(requests_per_second))
+  bool enabled() const noexcept { return requests_per_second > 0; }
+};
+
+/// One API key. The key itself never appears in a file: only its SHA-256 (hex) or the name
+/// of the environment variable that holds it.
+struct ApiKeyConfig {
+  std::string name;                   // shown in logs and errors instead of the key
+  std::string key_sha256;             // 64 hex digits, or empty when key_env is set
+  std::string key_env;                // environment variable holding the key
+  std::string role;                   // admin | operator | client
+  std::vector<std::string> clusters;  // client: cluster ids, or "*" for every cluster
+  bool read_only = false;             // client: reads only
+  RateLimitConfig rate_limit;
+};
+
+struct AuthConfig {
+  bool enabled = false;
+  std::vector<ApiKeyConfig> api_keys;
 };
 
 struct LoggingConfig {
@@ -59,6 +95,7 @@ struct AppConfig {
   GatewayConfig gateway;
   MonitoringConfig monitoring;
   LoggingConfig logging;
+  AuthConfig auth;
   std::vector<std::string> warnings;  // unknown or ignored keys, "path: reason"
 };
 

@@ -113,6 +113,14 @@ struct DbConfig {
   bool operator==(const DbConfig&) const = default;
 };
 
+/// Per-cluster admission limits on data-plane requests. 0 = unlimited.
+struct LimitsConfig {
+  double requests_per_second = 0;  // token bucket refill
+  int burst = 0;                   // bucket size; 0 = max(1, ceil(requests_per_second))
+  int max_in_flight = 0;           // concurrent data-plane requests; more get 503
+  bool operator==(const LimitsConfig&) const = default;
+};
+
 /// The highest $n placeholder of `sql` outside string literals, quoted identifiers, comments
 /// and dollar-quoted strings (0 when none), and the first unused number below it (0 when
 /// $1..$max are all used).
@@ -134,6 +142,7 @@ struct ClusterConfig {
   AiConfig ai;
   std::vector<StatementConfig> statements;  // in file order; names unique
   DbConfig db;
+  LimitsConfig limits;
   std::string created_at;  // RFC 3339 UTC, e.g. 2025-01-01T00:00:00Z; empty until stamped
   std::string updated_at;
   bool operator==(const ClusterConfig&) const = default;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "throome/http/guard.hpp"
 #include "throome/http/request.hpp"
 #include "throome/http/response.hpp"
 #include "throome/http/route_table.hpp"
@@ -29,12 +30,16 @@ class RequestObserver {
                            std::chrono::nanoseconds duration) = 0;
 };
 
-/// Transport-independent request pipeline: request id, CORS, routing (404/405), the
-/// handler, the error boundary and the access log. Sessions call dispatch() once per request.
+/// Transport-independent request pipeline: request id, CORS, routing (404/405), admission
+/// (the Guard: 401/403/429/503), the handler, the error boundary and the access log. Sessions call
+/// dispatch() once per request.
 class Dispatcher {
  public:
+  /// `guard` (may be null: everything is admitted) decides on every routed request before
+  /// its handler runs.
   Dispatcher(RouteTable routes, CorsPolicy cors,
-             std::vector<std::shared_ptr<RequestObserver>> observers = {});
+             std::vector<std::shared_ptr<RequestObserver>> observers = {},
+             std::shared_ptr<Guard> guard = nullptr);
 
   /// Handles one request. Never throws: an exception escaping a handler becomes a 500.
   boost::asio::awaitable<Response> dispatch(Request req);
@@ -52,6 +57,7 @@ class Dispatcher {
   RouteTable routes_;
   CorsPolicy cors_;
   std::vector<std::shared_ptr<RequestObserver>> observers_;
+  std::shared_ptr<Guard> guard_;
 };
 
 /// An id for a request: the incoming X-Request-ID when it is 1..128 printable ASCII

@@ -43,6 +43,10 @@ struct Request {
   std::string request_id;
   std::string route;  // the matched template, e.g. "/api/v1/clusters/{id}"; empty if none
   std::vector<std::pair<std::string, std::string>> params;  // decoded path parameters
+  // Filled by the access guard: the API key's name (never the key itself), and whether the
+  // caller may only read (handlers then keep writes out, e.g. SQL runs READ ONLY).
+  std::string principal;
+  bool read_only = false;
 
   /// @return the decoded path parameter `name` (empty when absent).
   const std::string& param(std::string_view name) const;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "throome/http/access.hpp"
 #include "throome/http/handler.hpp"
 
 namespace throome::http {
@@ -13,13 +14,14 @@ namespace throome::http {
 /// Literal segments win over captures. Built once at start-up, then read-only (thread-safe).
 class RouteTable {
  public:
-  /// Registers a handler. @throws std::invalid_argument for a duplicate (method, template)
-  /// or a malformed template.
-  void add(std::string method, std::string path_template, Handler handler);
+  /// Registers a handler with the access a caller needs to run it (see Access).
+  /// @throws std::invalid_argument for a duplicate (method, template) or a malformed template.
+  void add(std::string method, std::string path_template, Access access, Handler handler);
 
   struct Match {
     enum class Kind { found, not_found, method_not_allowed, bad_path } kind = Kind::not_found;
     const Handler* handler = nullptr;
+    Access access = Access::administer;  // of the matched route (found only)
     std::string route;  // the template
     std::vector<std::pair<std::string, std::string>> params;
     std::vector<std::string> allowed;  // methods for the path (405 Allow, CORS preflight)
@@ -31,6 +33,14 @@ class RouteTable {
   /// Every (method, template), in registration order (used by docs and tests).
   std::vector<std::pair<std::string, std::string>> routes() const;
 
+  struct Entry {
+    std::string method;
+    std::string path_template;
+    Access access;
+  };
+  /// Every route with its access, in registration order (security tests, docs).
+  std::vector<Entry> entries() const;
+
  private:
   struct Route {
     std::string method;
@@ -38,6 +48,7 @@ class RouteTable {
     std::vector<std::string> segments;
     int score = 0;      // specificity: literal segments count more than captures
     bool rest = false;  // ends in a {name...} capture
+    Access access = Access::administer;
     Handler handler;
   };
   std::vector<Route> routes_;

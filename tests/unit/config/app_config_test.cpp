@@ -168,7 +168,9 @@ TEST(AppConfig, ExampleFileParses) {
   const std::string path = std::string(THROOME_SOURCE_DIR) + "/configs/throome.example.yaml";
   const AppConfig cfg = load_app_config(path);
   EXPECT_TRUE(cfg.warnings.empty());
-  EXPECT_EQ(cfg.server.host, "0.0.0.0");
+  EXPECT_EQ(cfg.server.host, "127.0.0.1");  // no auth: loopback only
+  EXPECT_FALSE(cfg.auth.enabled);
+  EXPECT_EQ(cfg.auth.api_keys.size(), 3u);
   EXPECT_EQ(cfg.server.port, 9000);
   EXPECT_EQ(cfg.server.read_timeout, milliseconds(30'000));
   EXPECT_EQ(cfg.server.max_body_bytes, 8u * 1024 * 1024);

@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <optional>
 #include <stdexcept>
 
 namespace throome::http {
@@ -22,13 +23,14 @@ class DispatcherTest : public ::testing::Test {
  protected:
   DispatcherTest() {
     RouteTable routes;
-    routes.add("GET", "/items/{id}", [](Request& req) -> boost::asio::awaitable<Response> {
-      co_return Response::json(200, {{"id", req.param("id")}, {"rid", req.request_id}});
-    });
-    routes.add("DELETE", "/items/{id}", [](Request&) -> boost::asio::awaitable<Response> {
-      co_return Response::no_content();
-    });
-    routes.add("GET", "/boom", [](Request&) -> boost::asio::awaitable<Response> {
+    routes.add("GET", "/items/{id}", Access::open,
+               [](Request& req) -> boost::asio::awaitable<Response> {
+                 co_return Response::json(200, {{"id", req.param("id")}, {"rid", req.request_id}});
+               });
+    routes.add(
+        "DELETE", "/items/{id}", Access::open,
+        [](Request&) -> boost::asio::awaitable<Response> { co_return Response::no_content(); });
+    routes.add("GET", "/boom", Access::open, [](Request&) -> boost::asio::awaitable<Response> {
       throw std::runtime_error("secret internals");
       co_return Response::no_content();
     });
@@ -138,6 +140,95 @@ TEST(ChooseRequestId, RejectsTooLongIds) {
   Request ok;
   ok.headers.add("X-Request-ID", std::string(128, 'a'));
   EXPECT_EQ(choose_request_id(ok), std::string(128, 'a'));
+}
+
+// A guard that answers from a script and records what it saw.
+class ScriptedGuard : public Guard {
+ public:
+  struct Slot final : Pass::Slot {
+    void release() noexcept override { ++released; }
+    int released = 0;
+  };
+  Result<Pass> admit(Request& req, Access access) override {
+    seen.push_back(access);
+    req.principal = "tester";
+    if (refusal) return *refusal;
+    return Pass(slot);
+  }
+  std::optional<Error> refusal;
+  std::vector<Access> seen;
+  std::shared_ptr<Slot> slot = std::make_shared<Slot>();
+};
+
+class GuardedDispatcherTest : public ::testing::Test {
+ protected:
+  GuardedDispatcherTest() {
+    RouteTable routes;
+    routes.add("POST", "/c/{id}/write", Access::write,
+               [this](Request& req) -> boost::asio::awaitable<Response> {
+                 ++handled;
+                 in_flight_during_handler = guard->slot->released == 0;
+                 co_return Response::json(200, {{"principal", req.principal}});
+               });
+    dispatcher = std::make_unique<Dispatcher>(
+        std::move(routes), CorsPolicy{}, std::vector<std::shared_ptr<RequestObserver>>{}, guard);
+  }
+  Response run(Request req) {
+    boost::asio::io_context ioc;
+    auto fut =
+        boost::asio::co_spawn(ioc, dispatcher->dispatch(std::move(req)), boost::asio::use_future);
+    ioc.run();
+    return fut.get();
+  }
+  static Request make(std::string method, std::string path) {
+    Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.target = r.path;
+    return r;
+  }
+
+  std::shared_ptr<ScriptedGuard> guard = std::make_shared<ScriptedGuard>();
+  std::unique_ptr<Dispatcher> dispatcher;
+  int handled = 0;
+  bool in_flight_during_handler = false;
+};
+
+TEST_F(GuardedDispatcherTest, AdmittedRequestsHoldTheirPassUntilTheHandlerIsDone) {
+  auto resp = run(make("POST", "/c/shop/write"));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(resp.body)["principal"], "tester");
+  ASSERT_EQ(guard->seen.size(), 1u);
+  EXPECT_EQ(guard->seen[0], Access::write);
+  EXPECT_TRUE(in_flight_during_handler);
+  EXPECT_EQ(guard->slot->released, 1);
+}
+
+TEST_F(GuardedDispatcherTest, RefusalsSkipTheHandlerAndCarryTheirHeaders) {
+  guard->refusal = Error(Errc::unauthorized, "an API key is required");
+  auto r401 = run(make("POST", "/c/shop/write"));
+  EXPECT_EQ(r401.status, 401);
+  EXPECT_EQ(r401.headers.get("WWW-Authenticate").value_or(""), "Bearer realm=\"throome\"");
+  EXPECT_EQ(nlohmann::json::parse(r401.body)["code"], "unauthorized");
+  EXPECT_FALSE(nlohmann::json::parse(r401.body)["request_id"].get<std::string>().empty());
+
+  guard->refusal = Error(Errc::rate_limited, "slow down", {{"retry_after_seconds", 7}});
+  auto r429 = run(make("POST", "/c/shop/write"));
+  EXPECT_EQ(r429.status, 429);
+  EXPECT_EQ(r429.headers.get("Retry-After").value_or(""), "7");
+
+  guard->refusal = Error(Errc::forbidden, "no");
+  auto r403 = run(make("POST", "/c/shop/write"));
+  EXPECT_EQ(r403.status, 403);
+  EXPECT_FALSE(r403.headers.get("WWW-Authenticate"));
+  EXPECT_EQ(handled, 0);
+  EXPECT_EQ(guard->slot->released, 0);
+}
+
+TEST_F(GuardedDispatcherTest, UnroutedRequestsAreNotAskedAbout) {
+  EXPECT_EQ(run(make("GET", "/nope")).status, 404);
+  EXPECT_EQ(run(make("GET", "/c/shop/write")).status, 405);
+  EXPECT_TRUE(guard->seen.empty());
 }
 
 }  // namespace

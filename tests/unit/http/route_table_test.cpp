@@ -12,15 +12,15 @@ Handler noop() {
 class RouteTableTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    table.add("GET", "/", noop());
-    table.add("GET", "/api/v1/clusters", noop());
-    table.add("POST", "/api/v1/clusters", noop());
-    table.add("POST", "/api/v1/clusters/validate", noop());
-    table.add("GET", "/api/v1/clusters/{id}", noop());
-    table.add("PUT", "/api/v1/clusters/{id}", noop());
-    table.add("DELETE", "/api/v1/clusters/{id}", noop());
-    table.add("GET", "/api/v1/clusters/{id}/services/{name}", noop());
-    table.add("GET", "/api/v1/clusters/{id}/cache/keys/{key...}", noop());
+    table.add("GET", "/", Access::open, noop());
+    table.add("GET", "/api/v1/clusters", Access::open, noop());
+    table.add("POST", "/api/v1/clusters", Access::open, noop());
+    table.add("POST", "/api/v1/clusters/validate", Access::open, noop());
+    table.add("GET", "/api/v1/clusters/{id}", Access::open, noop());
+    table.add("PUT", "/api/v1/clusters/{id}", Access::open, noop());
+    table.add("DELETE", "/api/v1/clusters/{id}", Access::open, noop());
+    table.add("GET", "/api/v1/clusters/{id}/services/{name}", Access::open, noop());
+    table.add("GET", "/api/v1/clusters/{id}/cache/keys/{key...}", Access::open, noop());
   }
   RouteTable table;
 };
@@ -97,11 +97,11 @@ TEST_F(RouteTableTest, MalformedEscapeIsBadPath) {
 
 TEST(RouteTable, RejectsDuplicatesAndMalformedTemplates) {
   RouteTable t;
-  t.add("GET", "/a/{id}", noop());
-  EXPECT_THROW(t.add("GET", "/a/{id}", noop()), std::invalid_argument);
-  EXPECT_THROW(t.add("GET", "no-slash", noop()), std::invalid_argument);
-  EXPECT_THROW(t.add("GET", "/a//b", noop()), std::invalid_argument);
-  EXPECT_THROW(t.add("GET", "/a/{rest...}/b", noop()), std::invalid_argument);
+  t.add("GET", "/a/{id}", Access::open, noop());
+  EXPECT_THROW(t.add("GET", "/a/{id}", Access::open, noop()), std::invalid_argument);
+  EXPECT_THROW(t.add("GET", "no-slash", Access::open, noop()), std::invalid_argument);
+  EXPECT_THROW(t.add("GET", "/a//b", Access::open, noop()), std::invalid_argument);
+  EXPECT_THROW(t.add("GET", "/a/{rest...}/b", Access::open, noop()), std::invalid_argument);
   EXPECT_EQ(t.routes().size(), 1u);
 }
 

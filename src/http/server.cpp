@@ -20,6 +20,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "http/beast_request.hpp"
 #include "http/upgrade.hpp"
 #include "throome/common/io_pool.hpp"
 #include "throome/http/dispatcher.hpp"
@@ -36,33 +37,8 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
 
-// Converts a parsed Beast request into our transport-independent Request.
-Request to_request(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
-  Request req;
-  req.method = std::string(in.method_string());
-  req.target = std::string(in.target());
-  auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  for (const auto& field : in) {
-    req.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  req.body = std::move(in.body());
-  req.version = in.version();
-  req.remote_address = remote;
-  return req;
-}
-
-// A request could not be read (too large, malformed): the session answers and closes.
-Error read_error_to_error(const beast::error_code& ec) {
-  if (ec == bhttp::error::header_limit) {
-    return Error(Errc::header_too_large, "request header fields too large");
-  }
-  if (ec == bhttp::error::body_limit) {
-    return Error(Errc::payload_too_large, "request body too large");
-  }
-  return Error(Errc::bad_request, "malformed HTTP request", ec.message());
-}
+using detail::read_error_to_error;
+using detail::to_request;
 
 }  // namespace
 

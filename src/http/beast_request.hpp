@@ -29,6 +29,10 @@ inline Request to_request(boost::beast::http::request<boost::beast::http::string
   return req;
 }
 
+// Beast's parser takes any "HTTP/d.d"; we answer 1.0 and 1.1 only (anything else would get
+// a 1.1 response and keep-alive semantics it never asked for).
+inline bool supported_version(unsigned version) { return version == 10 || version == 11; }
+
 // A request could not be read (too large, malformed): the session answers and closes.
 inline Error read_error_to_error(const boost::beast::error_code& ec) {
   namespace bhttp = boost::beast::http;

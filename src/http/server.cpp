@@ -204,6 +204,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
       c.stream.expires_after(first ? options.read_timeout : options.idle_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_nothrow);
+      if (!hec && !detail::supported_version(parser.get().version())) {
+        hec = bhttp::error::bad_version;  // "HTTP/9.9" parses, but we speak 1.0 and 1.1 only
+      }
       if (!hec) {
         c.busy = true;
         auto& header = parser.get();

@@ -21,6 +21,9 @@ Result<Request> parse_wire_request(std::string_view bytes, const WireLimits& lim
     const auto n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
     if (ec == bhttp::error::need_more) break;
     if (ec) return detail::read_error_to_error(ec);
+    if (parser.is_header_done() && !detail::supported_version(parser.get().version())) {
+      return detail::read_error_to_error(bhttp::error::bad_version);
+    }
     if (n == 0) break;
     used += n;
   }

@@ -30,7 +30,8 @@ TEST(ParseWireRequest, ChunkedBodiesAreReassembled) {
 TEST(ParseWireRequest, MalformedAndTruncatedInputIsBadRequest) {
   for (const std::string bytes :
        {"", "GET", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost x\r\n\r\n",
-        "G@T / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\nHost: x\n\n",
+        "G@T / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\nHost: x\n\n", "GET / HTTP/9.9\r\n\r\n",
+        "GET / HTTP/0.9\r\n\r\n", "GET / HTTP/2.0\r\n\r\n",
         "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
         "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"}) {

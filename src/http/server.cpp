@@ -187,6 +187,23 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     co_return !ec;
   }
 
+  // Lingering close after refusing a request the client may still be sending (a 413 body, a
+  // 431 header): closing with unread input makes the kernel send a reset, which can destroy
+  // our answer before the client reads it. Half-close, then read and drop what arrives for a
+  // bounded time and amount.
+  asio::awaitable<void> linger(Conn& c) {
+    beast::error_code ec;
+    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 8192> sink{};
+    std::size_t dropped = 0;
+    while (dropped < 64 * 1024 * 1024) {
+      auto [rec, n] = co_await c.stream.async_read_some(asio::buffer(sink), use_nothrow);
+      if (rec) break;
+      dropped += n;
+    }
+  }
+
   asio::awaitable<void> session(std::shared_ptr<Conn> conn) {
     Conn& c = *conn;
     beast::error_code ec;
@@ -236,7 +253,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         Response resp = error_response(req, read_error_to_error(hec));
         resp.close = true;
         dispatcher->finish(req, resp);
-        co_await send(c, resp, 11, false, false);
+        if (co_await send(c, resp, 11, false, false)) co_await linger(c);
         break;
       }
 

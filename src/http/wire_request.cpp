@@ -28,7 +28,9 @@ Result<Request> parse_wire_request(std::string_view bytes, const WireLimits& lim
     used += n;
   }
   if (!parser.is_done()) {
-    // The peer closed mid-request: what the session sees as end of stream.
+    // The peer closed mid-request: what the session sees as end of stream. (put_eof wants
+    // at least one byte consumed.)
+    if (!parser.got_some()) return detail::read_error_to_error(bhttp::error::end_of_stream);
     parser.put_eof(ec);
     if (ec) return detail::read_error_to_error(ec);
     if (!parser.is_done()) {

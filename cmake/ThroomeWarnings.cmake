@@ -1,7 +1,10 @@
 # Warnings for Throome's own targets only (dependencies are -isystem via imported targets).
 function(throome_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow=local -Wnon-virtual-dtor
-                                           -Wcast-align -Woverloaded-virtual)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wnon-virtual-dtor -Wcast-align
+                                           -Woverloaded-virtual)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wshadow=local)  # clang has no =local form
+  endif()
   if(THROOME_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

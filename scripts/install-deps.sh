@@ -10,6 +10,8 @@ packages=(
   libboost1.81-dev libssl-dev libhiredis-dev libpqxx-dev libpq-dev librdkafka-dev
   prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest
+  # the fuzz targets: clang with libFuzzer's runtime (libclang_rt.fuzzer)
+  clang libclang-rt-14-dev
   # real servers and independent peers used by tests and benchmarks
   redis-server redis-tools postgresql postgresql-client postgresql-contrib kcat wrk webdis
   prometheus procps iproute2 python3

@@ -28,9 +28,14 @@ Result<nlohmann::json> parse_json_body(const http::Request& req) {
   }
   if (req.body.empty()) return Error(Errc::bad_request, "request body is required");
   try {
-    nlohmann::json::parser_callback_t limit = [](int depth, nlohmann::json::parse_event_t,
+    // `depth` counts the containers around the event (0 for the outermost value): a
+    // container opening at depth kMaxJsonDepth would be number kMaxJsonDepth + 1.
+    nlohmann::json::parser_callback_t limit = [](int depth, nlohmann::json::parse_event_t event,
                                                  nlohmann::json&) {
-      if (depth > kMaxJsonDepth) throw TooDeep{};
+      if (depth >= kMaxJsonDepth && (event == nlohmann::json::parse_event_t::object_start ||
+                                     event == nlohmann::json::parse_event_t::array_start)) {
+        throw TooDeep{};
+      }
       return true;
     };
     return nlohmann::json::parse(req.body, limit);
@@ -40,6 +45,10 @@ Result<nlohmann::json> parse_json_body(const http::Request& req) {
   } catch (const nlohmann::json::parse_error& e) {
     return Error(Errc::invalid_json, "malformed JSON body",
                  "at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range 406: a number too large for a double ("1e400"). Anything else the
+    // parser throws is malformed input too, never a 500.
+    return Error(Errc::invalid_json, "malformed JSON body", e.what());
   }
 }
 

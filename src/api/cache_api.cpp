@@ -829,7 +829,9 @@ Result<std::vector<std::string>> command_args(const json& v, const std::string& 
   if (!v.is_array() || v.empty()) {
     return field_error(where, "must be a non-empty array of strings");
   }
-  if (v.size() > kMaxItems) return field_error(where, "has too many arguments");
+  if (v.size() > kMaxItems) {
+    return field_error(where, "has more than " + std::to_string(kMaxItems) + " arguments");
+  }
   std::vector<std::string> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i == 0) {

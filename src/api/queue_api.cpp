@@ -124,7 +124,9 @@ void append_delivery(std::string& out, const kafka::Delivery& d) {
 Result<std::vector<kafka::Offset>> offsets_of(const json& v) {
   if (!v.is_array())
     return field_error("offsets", "must be an array of {topic, partition, offset}");
-  if (v.size() > kMaxBatch) return field_error("offsets", "has too many items");
+  if (v.size() > kMaxBatch) {
+    return field_error("offsets", "has more than " + std::to_string(kMaxBatch) + " items");
+  }
   std::vector<kafka::Offset> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto& o = v[i];

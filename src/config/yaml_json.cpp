@@ -1,5 +1,7 @@
 #include "config/yaml_json.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
@@ -8,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 namespace throome::config::detail {
@@ -205,10 +208,62 @@ std::string format_double(double value) {
   return text;
 }
 
+// Counts the documents of a stream, stopping at the second: we accept one document only.
+// This pass exists because yaml-cpp 0.7.0 (Debian 12) never returns from LoadAll on some
+// invalid input, allocating without bound: where a document's root node should start, a
+// ',' token (", y", "{}, b", "'x' , y", "x # c\n, b", found by fuzz_cluster_yaml) makes its
+// parser emit an empty document without consuming the token, again and again. One small
+// request body would pin an IO thread and exhaust memory. Parsing document by document and
+// stopping at the second turns that into the ordinary "expected a single document" error.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  YAML::Mark second;  // where the second document's root node starts
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (documents == 2 && !have_second_) {
+      second = mark;
+      have_second_ = true;
+    }
+  }
+  bool have_second_ = false;
+};
+
 }  // namespace
 
 Result<ordered_json> yaml_to_json(std::string_view text) {
   try {
+    {
+      std::istringstream in{std::string(text)};
+      YAML::Parser parser(in);
+      DocumentCounter counter;
+      while (counter.documents < 2 && parser.HandleNextDocument(counter)) {
+      }
+      if (counter.documents >= 2) {
+        return Error(Errc::invalid_json,
+                     position_message(counter.second, "expected a single document"));
+      }
+    }
     const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
     if (documents.empty()) return ordered_json(nullptr);
     if (documents.size() > 1) {

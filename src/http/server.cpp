@@ -26,6 +26,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "http/beast_request.hpp"
 #include "http/upgrade.hpp"
 #include "throome/common/io_pool.hpp"
 #include "throome/http/dispatcher.hpp"
@@ -42,33 +43,8 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
 
-// Converts a parsed Beast request into our transport-independent Request.
-Request to_request(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
-  Request req;
-  req.method = std::string(in.method_string());
-  req.target = std::string(in.target());
-  auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  for (const auto& field : in) {
-    req.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  req.body = std::move(in.body());
-  req.version = in.version();
-  req.remote_address = remote;
-  return req;
-}
-
-// A request could not be read (too large, malformed): the session answers and closes.
-Error read_error_to_error(const beast::error_code& ec) {
-  if (ec == bhttp::error::header_limit) {
-    return Error(Errc::header_too_large, "request header fields too large");
-  }
-  if (ec == bhttp::error::body_limit) {
-    return Error(Errc::payload_too_large, "request body too large");
-  }
-  return Error(Errc::bad_request, "malformed HTTP request", ec.message());
-}
+using detail::read_error_to_error;
+using detail::to_request;
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using SslContext = asio::ssl::context;
@@ -265,6 +241,23 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     co_return !ec;
   }
 
+  // Lingering close after refusing a request the client may still be sending (a 413 body, a
+  // 431 header): closing with unread input makes the kernel send a reset, which can destroy
+  // our answer before the client reads it. Half-close, then read and drop what arrives for a
+  // bounded time and amount. (On TLS this reads below the TLS layer: the connection is over.)
+  asio::awaitable<void> linger(Conn& c) {
+    beast::error_code ec;
+    c.wire().socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.wire().expires_after(std::chrono::seconds(2));
+    std::array<char, 8192> sink{};
+    std::size_t dropped = 0;
+    while (dropped < 64 * 1024 * 1024) {
+      auto [rec, n] = co_await c.wire().async_read_some(asio::buffer(sink), use_nothrow);
+      if (rec) break;
+      dropped += n;
+    }
+  }
+
   asio::awaitable<void> session(std::shared_ptr<Conn> conn) {
     Conn& c = *conn;
     beast::error_code ec;
@@ -310,6 +303,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
       c.wire().expires_after(first ? options.read_timeout : options.idle_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_nothrow);
+      if (!hec && !detail::supported_version(parser.get().version())) {
+        hec = bhttp::error::bad_version;  // "HTTP/9.9" parses, but we speak 1.0 and 1.1 only
+      }
       if (!hec) {
         c.busy = true;
         auto& header = parser.get();
@@ -339,7 +335,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         Response resp = error_response(req, read_error_to_error(hec));
         resp.close = true;
         dispatcher->finish(req, resp);
-        co_await send(c, stream, resp, 11, false, false);
+        if (co_await send(c, stream, resp, 11, false, false)) co_await linger(c);
         break;
       }
 

@@ -959,3 +959,29 @@ updated_at: 2025-11-20T10:15:30.123456789+01:00
 
 }  // namespace
 }  // namespace throome::config
+
+namespace throome::config {
+namespace {
+
+// yaml-cpp 0.7.0 loops forever (allocating without bound) on a ',' where a document's root
+// node starts; found by fuzz_cluster_yaml (tests/fuzz/corpus/cluster_yaml/regression-*).
+// Each must fail fast as invalid YAML.
+TEST(ClusterYamlSyntax, CommaWhereARootNodeStartsIsAnErrorNotAHang) {
+  for (const char* text : {",", ", y", "#\n, y", "{}, b", "{a: 1} , b", "'x', y", "\"x\"\n, y",
+                           "[1]\n\n, 2", "{} {}, b", "&a ,", "---\n,", "name: a\n---\n[1], b",
+                           "name: x # c\n, b", "nameu::m _s1 a\n\"]} # }\n, b\n"}) {
+    auto parsed = parse_cluster_yaml(text);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.error().code(), Errc::invalid_json) << text;
+    EXPECT_NE(parsed.error().message().find("invalid YAML"), std::string::npos) << text;
+  }
+  // Commas that belong to scalars and flow collections are fine.
+  auto ok = parse_cluster_yaml(
+      "name: a, b\ndescription: 'x, y'\nservices: {c: {type: redis, host: h, port: 1}}\n"
+      "statements:\n  s:\n    sql: |\n      SELECT 1\n      , 2\n");
+  EXPECT_FALSE(ok) << "statements need a postgres service";
+  EXPECT_EQ(ok.error().code(), Errc::validation_failed) << ok.error().message();
+}
+
+}  // namespace
+}  // namespace throome::config

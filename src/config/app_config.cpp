@@ -163,6 +163,16 @@ void parse_gateway(DocumentChecker& c, const Doc& root, GatewayConfig& out) {
          detail::kMaxGatewayConnections);
 }
 
+void parse_provision(DocumentChecker& c, const Doc& root, ProvisionConfig& out) {
+  const Field f = field_of(root, "", "provision");
+  const Doc* provision = c.mapping(f);
+  if (provision == nullptr) return;
+  c.check_keys(*provision, f.path, {"redis_server", "postgres_bin_dir", "start_timeout"});
+  read_checked(c, field_of(*provision, f.path, "redis_server"), dir_problem, out.redis_server);
+  assign(c, field_of(*provision, f.path, "postgres_bin_dir"), out.postgres_bin_dir);
+  read_timeout(c, field_of(*provision, f.path, "start_timeout"), out.start_timeout);
+}
+
 void parse_monitoring(DocumentChecker& c, const Doc& root, MonitoringConfig& out) {
   const Field f = field_of(root, "", "monitoring");
   const Doc* monitoring = c.mapping(f);
@@ -219,9 +229,11 @@ AppConfig parse_app_config(std::string_view yaml_text, const std::string& source
   if (!root.is_null()) {
     if (!root.is_object()) fail(source, "", "must be a mapping");
     DocumentChecker c;
-    c.check_keys(root, "", {"server", "gateway", "monitoring", "logging"}, {"dashboard"});
+    c.check_keys(root, "", {"server", "gateway", "provision", "monitoring", "logging"},
+                 {"dashboard"});
     parse_server(c, root, cfg.server);
     parse_gateway(c, root, cfg.gateway);
+    parse_provision(c, root, cfg.provision);
     parse_monitoring(c, root, cfg.monitoring);
     parse_logging(c, root, cfg.logging);
     if (c.has_errors()) fail(source, c.errors().front().path, c.errors().front().message);

@@ -1,6 +1,7 @@
 #include "provision/child_server.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -113,7 +114,10 @@ Result<std::unique_ptr<LocalServer>> launch(const StartContext& ctx, const Servi
           retry = true;
           break;
         }
-        reason = "exited during start-up (status " + std::to_string(status) + ")";
+        reason = WIFSIGNALED(status)
+                     ? "was killed by signal " + std::to_string(WTERMSIG(status)) +
+                           " during start-up"
+                     : "exited during start-up with code " + std::to_string(WEXITSTATUS(status));
         return start_failure(spec, plan.what, reason, plan.log_file);
       }
       auto ready = plan.probe(port, last_error);

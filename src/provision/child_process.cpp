@@ -76,6 +76,9 @@ pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& log_fi
   posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Servers get absolute paths; "/" is a working directory any account can enter (the
+  // daemon's own may be private to it when PostgreSQL runs as the postgres account).
+  posix_spawn_file_actions_addchdir_np(&actions, "/");
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

@@ -29,8 +29,11 @@ void ChildServer::stop() {
   } else {
     spdlog::info("provision: {} on port {} stopped (pid {})", what_, port_, record_.pid);
   }
-  std::error_code ec;
-  fs::remove(pid_file_, ec);
+  // Only our own record: a later server of the same service may have written its own.
+  if (auto file = detail::read_pid_file(pid_file_); file && file->pid == record_.pid) {
+    std::error_code ec;
+    fs::remove(pid_file_, ec);
+  }
   record_.pid = -1;
 }
 

@@ -10,6 +10,7 @@
 
 #include "provision/child_server.hpp"
 #include "provision/commands.hpp"
+#include "provision/ports.hpp"
 
 namespace throome::provision {
 namespace fs = std::filesystem;
@@ -147,6 +148,14 @@ Result<std::unique_ptr<LocalServer>> start_postgres(const StartContext& ctx,
     uid = pw->pw_uid;
     gid = pw->pw_gid;
   }
+  if (spec.port != 0 && detail::port_in_use(spec.port)) {
+    // Before a possibly long initdb: the port asked for is taken.
+    return Error(Errc::backend_unavailable,
+                 "provisioning service \"" + spec.name + "\" of cluster \"" + spec.cluster_id +
+                     "\" failed: port " + std::to_string(spec.port) +
+                     " on 127.0.0.1 is in use by another process",
+                 {{"service", spec.name}, {"port", spec.port}});
+  }
   const fs::path data = spec.dir / "data";
   std::error_code ec;
   fs::create_directories(spec.dir, ec);
@@ -156,6 +165,7 @@ Result<std::unique_ptr<LocalServer>> start_postgres(const StartContext& ctx,
   // As root the service directory is traversable (not listable) so the postgres account
   // reaches data/, which it owns (0700). Logs and the pid file stay root's.
   ::chmod(spec.dir.c_str(), as_root ? 0711 : 0700);
+  if (as_root) ::chmod(spec.dir.parent_path().c_str(), 0711);  // <state_dir>/<cluster>
   if (as_root) {
     fs::path blocking;
     if (!traversable_by_others(spec.dir, blocking)) {

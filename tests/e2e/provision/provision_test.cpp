@@ -321,6 +321,9 @@ TEST_F(Provisioning, HalfWayFailureStopsWhatItStartedAndWritesNothing) {
   EXPECT_NE(r.body.find("port " + std::to_string(taken)), std::string::npos) << r.body;
   ::close(fd);
   EXPECT_EQ(snapshot_dir(clusters_), before);
+  const auto log = daemon.output();
+  EXPECT_NE(log.find("redis-server for half/cache starting"), std::string::npos) << log;
+  EXPECT_NE(log.find("redis-server on port"), std::string::npos) << "stopped again: " << log;
   EXPECT_FALSE(fs::exists(state_ / "half")) << "the redis it started is rolled back";
   EXPECT_TRUE(processes_mentioning(state_.string()).empty());
   EXPECT_EQ(call(daemon, "GET", "/api/v1/clusters/half").status, 404);

@@ -122,7 +122,8 @@ int Daemon::run() {
   // Local servers for `provision: true` services: started by the Manager (on the admin pool,
   // or here while loading), stopped at the end of run() with their data kept.
   provision::LocalOptions provision_options;
-  provision_options.state_dir = std::filesystem::absolute(cfg_.gateway.state_dir);
+  provision_options.state_dir =
+      std::filesystem::absolute(cfg_.gateway.state_dir).lexically_normal();
   provision_options.redis_server = cfg_.provision.redis_server;
   provision_options.postgres_bin_dir = cfg_.provision.postgres_bin_dir;
   provision_options.start_timeout = cfg_.provision.start_timeout;

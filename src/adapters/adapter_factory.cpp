@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "throome/adapters/kafka/dev_broker.hpp"
 #include "throome/common/io_pool.hpp"
 
 namespace throome::adapters {
 
-AdapterFactory::AdapterFactory(IoPool& pool) : pool_(pool) {}
+AdapterFactory::AdapterFactory(IoPool& pool, DevBrokerLookup dev_brokers)
+    : pool_(pool), dev_brokers_(std::move(dev_brokers)) {}
 
 redis::ClientOptions redis_options(const config::ClusterConfig& cluster,
                                    const config::ServiceConfig& service, int io_threads) {
@@ -149,8 +151,14 @@ std::shared_ptr<cluster::Backends> AdapterFactory::create(const config::ClusterC
       backends->postgres.push_back(std::move(pg));
     }
     if (svc.type == config::ServiceType::kafka) {
-      backends->kafka.push_back(
-          {svc.name, kafka::make_client(pool_, kafka_options(resolved, svc)), nullptr});
+      auto options = kafka_options(resolved, svc);
+      if (svc.provision && dev_brokers_) {
+        if (auto dev = dev_brokers_(resolved.cluster_id, svc.name)) {
+          options.brokers = dev->bootstrap();
+          options.dev_broker = std::move(dev);
+        }
+      }
+      backends->kafka.push_back({svc.name, kafka::make_client(pool_, std::move(options)), nullptr});
     }
     if (svc.type == config::ServiceType::redis) {
       backends->redis.push_back(

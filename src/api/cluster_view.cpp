@@ -17,19 +17,27 @@ nlohmann::json health_of(const cluster::Cluster& c, const config::ServiceConfig&
   return s->health().healthy() && s->breaker().state() != router::CircuitBreaker::State::open;
 }
 
+// A provisioned kafka service is librdkafka's in-process mock cluster: development only.
+bool is_dev_broker(const config::ServiceConfig& svc) {
+  return svc.provision && svc.type == config::ServiceType::kafka;
+}
+
 }  // namespace
 
 nlohmann::json cluster_summary(const cluster::Cluster& c) {
   const auto& cfg = c.config();
   nlohmann::json services = nlohmann::json::array();
   for (const auto& svc : cfg.services) {
-    services.push_back({{"name", svc.name},
-                        {"type", config::to_string(svc.type)},
-                        {"host", svc.host},
-                        {"port", svc.port},
-                        {"username", svc.username},
-                        {"database", svc.database},
-                        {"healthy", health_of(c, svc)}});
+    nlohmann::json entry = {{"name", svc.name},
+                            {"type", config::to_string(svc.type)},
+                            {"host", svc.host},
+                            {"port", svc.port},
+                            {"username", svc.username},
+                            {"database", svc.database},
+                            {"healthy", health_of(c, svc)}};
+    if (svc.provision) entry["provision"] = true;
+    if (is_dev_broker(svc)) entry["dev_broker"] = true;
+    services.push_back(std::move(entry));
   }
   return {{"id", cfg.cluster_id},
           {"name", cfg.name},
@@ -43,7 +51,9 @@ nlohmann::json cluster_detail(const cluster::Cluster& c) {
   nlohmann::json full = config::to_json(cfg);
   nlohmann::json services = full.value("services", nlohmann::json::object());
   for (const auto& svc : cfg.services) {
-    if (services.contains(svc.name)) services[svc.name]["healthy"] = health_of(c, svc);
+    if (!services.contains(svc.name)) continue;
+    services[svc.name]["healthy"] = health_of(c, svc);
+    if (is_dev_broker(svc)) services[svc.name]["dev_broker"] = true;
   }
   nlohmann::json config_view = {{"services", std::move(services)},
                                 {"routing", full.value("routing", nlohmann::json::object())},
@@ -60,6 +70,7 @@ nlohmann::json service_detail(const cluster::Cluster& c, const config::ServiceCo
   out["name"] = svc.name;
   out["cluster_id"] = c.id();
   out["healthy"] = health_of(c, svc);
+  if (is_dev_broker(svc)) out["dev_broker"] = true;
   if (const auto* s = state_of(c, svc)) {
     const auto model = s->model();
     out["router"] = {

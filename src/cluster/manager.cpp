@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <random>
@@ -37,12 +38,14 @@ void restore_redacted_secrets(config::ClusterConfig& next, const config::Cluster
 }  // namespace
 
 Manager::Manager(Store& store, Registry& registry, config::EnvLookup env, Clock clock,
-                 std::shared_ptr<BackendFactory> backends)
+                 std::shared_ptr<BackendFactory> backends,
+                 std::shared_ptr<provision::Provisioner> provisioner)
     : store_(store),
       registry_(registry),
       env_(std::move(env)),
       clock_(std::move(clock)),
-      backends_(std::move(backends)) {
+      backends_(std::move(backends)),
+      provisioner_(std::move(provisioner)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
@@ -78,11 +81,32 @@ std::string Manager::generate_id(std::string_view name, const Snapshot& current)
   }
 }
 
-Result<ClusterPtr> Manager::build(config::ClusterConfig cfg) const {
+Result<Manager::Built> Manager::build(config::ClusterConfig cfg) const {
   auto resolved = config::resolve_env(cfg, env_);
   if (!resolved) return resolved.error();
+  Built out;
+  if (provisioner_) {
+    // Starts (or reuses) the local servers and fills in their ports and passwords.
+    auto started = provisioner_->start(cfg, *resolved);
+    if (!started) return started.error();
+    out.started = std::move(*started);
+  }
   auto backends = backends_ ? backends_->create(*resolved) : nullptr;
-  return std::make_shared<const Cluster>(std::move(cfg), std::move(*resolved), std::move(backends));
+  out.cluster =
+      std::make_shared<const Cluster>(std::move(cfg), std::move(*resolved), std::move(backends));
+  return out;
+}
+
+void Manager::retain_provisioned(std::string_view id, const config::ClusterConfig* cfg,
+                                 bool remove_data) const {
+  if (!provisioner_) return;
+  std::vector<std::string> keep;
+  if (cfg != nullptr) {
+    for (const auto& svc : cfg->services) {
+      if (svc.provision) keep.push_back(svc.name);
+    }
+  }
+  provisioner_->retain(id, keep, remove_data);
 }
 
 Manager::LoadSummary Manager::load() {
@@ -94,12 +118,20 @@ Manager::LoadSummary Manager::load() {
     for (const auto& w : loaded.warnings) {
       spdlog::warn("cluster file {}: {}", loaded.file.string(), w.to_string());
     }
+    const auto as_read = loaded.config;
     auto built = build(std::move(loaded.config));
     if (!built) {
       report.failures.push_back({loaded.file, built.error().message()});
       continue;
     }
-    clusters.push_back(std::move(*built));
+    if (built->cluster->config() != as_read) {
+      // The provisioner chose ports or a password: keep them for the next start.
+      if (auto saved = store_.save(built->cluster->config()); !saved) {
+        spdlog::error("cluster {}: cannot store provisioned settings: {}", built->cluster->id(),
+                      saved.error().details().dump());
+      }
+    }
+    clusters.push_back(std::move(built->cluster));
   }
   for (const auto& f : report.failures) {
     spdlog::error("cluster file {} skipped: {}", f.file.string(), f.reason);
@@ -139,6 +171,7 @@ Manager::LoadSummary Manager::reload() {
       next.push_back(running);  // unchanged: keep the same instance (and its connections)
       continue;
     }
+    const auto as_read = loaded.config;
     auto built = build(std::move(loaded.config));
     if (!built) {
       spdlog::error("reload: cluster file {} skipped: {}", loaded.file.string(),
@@ -147,7 +180,20 @@ Manager::LoadSummary Manager::reload() {
       report.failures.push_back({loaded.file, built.error().message()});
       continue;
     }
-    next.push_back(std::move(*built));
+    if (built->cluster->config() != as_read) {
+      if (auto saved = store_.save(built->cluster->config()); !saved) {
+        spdlog::error("cluster {}: cannot store provisioned settings: {}", built->cluster->id(),
+                      saved.error().details().dump());
+      }
+    }
+    retain_provisioned(built->cluster->id(), &built->cluster->config(), true);
+    next.push_back(std::move(built->cluster));
+  }
+  // Clusters whose files went away: their servers stop, their data stays in the state dir.
+  for (const auto& [id, running] : current->clusters) {
+    const bool kept = std::any_of(next.begin(), next.end(),
+                                  [&](const ClusterPtr& c) { return c->id() == id; });
+    if (!kept) retain_provisioned(id, nullptr, false);
   }
   summary.loaded = next.size();
   summary.failures = report.failures;
@@ -172,13 +218,16 @@ Result<ClusterPtr> Manager::create(config::ClusterConfig cfg) {
   const auto now = now_rfc3339();
   if (cfg.created_at.empty()) cfg.created_at = now;
   cfg.updated_at = now;
+  const std::string id = cfg.cluster_id;
   auto built = build(std::move(cfg));
   if (!built) return built.error();
-  if (auto saved = store_.save((*built)->config()); !saved) return saved.error();
-  registry_.upsert(*built);
-  spdlog::info("cluster {} created ({} service(s))", (*built)->id(),
-               (*built)->config().services.size());
-  return *built;
+  if (auto saved = store_.save(built->cluster->config()); !saved) {
+    if (provisioner_) provisioner_->rollback(id, built->started);
+    return saved.error();
+  }
+  registry_.upsert(built->cluster);
+  spdlog::info("cluster {} created ({} service(s))", id, built->cluster->config().services.size());
+  return built->cluster;
 }
 
 Result<ClusterPtr> Manager::update(std::string_view id, config::ClusterConfig cfg) {
@@ -195,10 +244,14 @@ Result<ClusterPtr> Manager::update(std::string_view id, config::ClusterConfig cf
   cfg.updated_at = now_rfc3339();
   auto built = build(std::move(cfg));
   if (!built) return built.error();
-  if (auto saved = store_.save((*built)->config()); !saved) return saved.error();
-  registry_.upsert(*built);
-  spdlog::info("cluster {} updated", (*built)->id());
-  return *built;
+  if (auto saved = store_.save(built->cluster->config()); !saved) {
+    if (provisioner_) provisioner_->rollback(id, built->started);
+    return saved.error();
+  }
+  registry_.upsert(built->cluster);
+  retain_provisioned(id, &built->cluster->config(), true);
+  spdlog::info("cluster {} updated", id);
+  return built->cluster;
 }
 
 Result<void> Manager::remove(std::string_view id) {
@@ -209,6 +262,7 @@ Result<void> Manager::remove(std::string_view id) {
   auto removed = store_.remove(id);
   if (!removed && removed.error().code() != Errc::not_found) return removed.error();
   registry_.erase(id);
+  retain_provisioned(id, nullptr, true);
   spdlog::info("cluster {} deleted", id);
   return {};
 }

@@ -177,6 +177,16 @@ void parse_gateway(DocumentChecker& c, const Doc& root, GatewayConfig& out) {
          detail::kMaxGatewayConnections);
 }
 
+void parse_provision(DocumentChecker& c, const Doc& root, ProvisionConfig& out) {
+  const Field f = field_of(root, "", "provision");
+  const Doc* provision = c.mapping(f);
+  if (provision == nullptr) return;
+  c.check_keys(*provision, f.path, {"redis_server", "postgres_bin_dir", "start_timeout"});
+  read_checked(c, field_of(*provision, f.path, "redis_server"), dir_problem, out.redis_server);
+  assign(c, field_of(*provision, f.path, "postgres_bin_dir"), out.postgres_bin_dir);
+  read_timeout(c, field_of(*provision, f.path, "start_timeout"), out.start_timeout);
+}
+
 void parse_monitoring(DocumentChecker& c, const Doc& root, MonitoringConfig& out) {
   const Field f = field_of(root, "", "monitoring");
   const Doc* monitoring = c.mapping(f);
@@ -354,9 +364,11 @@ AppConfig parse_app_config(std::string_view yaml_text, const std::string& source
   if (!root.is_null()) {
     if (!root.is_object()) fail(source, "", "must be a mapping");
     DocumentChecker c;
-    c.check_keys(root, "", {"server", "gateway", "monitoring", "logging", "auth"}, {"dashboard"});
+    c.check_keys(root, "", {"server", "gateway", "provision", "monitoring", "logging", "auth"},
+                 {"dashboard"});
     parse_server(c, root, cfg.server);
     parse_gateway(c, root, cfg.gateway);
+    parse_provision(c, root, cfg.provision);
     parse_monitoring(c, root, cfg.monitoring);
     parse_logging(c, root, cfg.logging);
     parse_auth(c, root, cfg.auth);

@@ -33,6 +33,7 @@
 #include "throome/monitor/metrics.hpp"
 #include "throome/monitor/monitored_backend_factory.hpp"
 #include "throome/monitor/process_collector.hpp"
+#include "throome/provision/local_provisioner.hpp"
 #include "throome/router/routing_backend_factory.hpp"
 #include "throome/version.hpp"
 
@@ -131,7 +132,21 @@ int Daemon::run() {
 
   cluster::Registry registry;
   const api::Monitoring monitoring = make_monitoring(cfg_.monitoring);
-  std::shared_ptr<cluster::BackendFactory> factory = std::make_shared<adapters::AdapterFactory>(io);
+  // Local servers for `provision: true` services: started by the Manager (on the admin pool,
+  // or here while loading), stopped at the end of run() with their data kept.
+  provision::LocalOptions provision_options;
+  provision_options.state_dir =
+      std::filesystem::absolute(cfg_.gateway.state_dir).lexically_normal();
+  provision_options.redis_server = cfg_.provision.redis_server;
+  provision_options.postgres_bin_dir = cfg_.provision.postgres_bin_dir;
+  provision_options.start_timeout = cfg_.provision.start_timeout;
+  auto provisioner = std::make_shared<provision::LocalProvisioner>(provision_options);
+  adapters::DevBrokerLookup dev_brokers = [provisioner](std::string_view cluster_id,
+                                                        std::string_view service) {
+    return provisioner->dev_broker(cluster_id, service);
+  };
+  std::shared_ptr<cluster::BackendFactory> factory =
+      std::make_shared<adapters::AdapterFactory>(io, std::move(dev_brokers));
   if (monitoring.metrics) {
     // Every adapter is wrapped: each backend call is measured (and recorded in the activity
     // log), with its series resolved once per cluster build.
@@ -140,7 +155,7 @@ int Daemon::run() {
   }
   // Outermost: routing (strategy, health checks, breakers, failover) over monitored clients.
   factory = std::make_shared<router::RoutingBackendFactory>(factory, io);
-  cluster::Manager manager(*store, registry, config::process_env(), {}, factory);
+  cluster::Manager manager(*store, registry, config::process_env(), {}, factory, provisioner);
   const auto summary = manager.load();
   spdlog::info("clusters dir {}: {} cluster(s) loaded, {} skipped",
                std::filesystem::absolute(cfg_.gateway.clusters_dir).string(), summary.loaded,
@@ -172,6 +187,8 @@ int Daemon::run() {
   } catch (const std::exception& e) {
     spdlog::critical("cannot listen on {}:{}: {}", cfg_.server.host, cfg_.server.port, e.what());
     admin_pool.join();
+    registry.replace_all({});
+    provisioner->stop_all();
     return 1;
   }
   if (monitoring.metrics) {
@@ -237,6 +254,9 @@ int Daemon::run() {
 
   io.run();
   admin_pool.join();
+  // Backend connections are closed; now the local servers (their data stays in the state dir).
+  registry.replace_all({});
+  provisioner->stop_all();
   spdlog::info("throome stopped");
   return 0;
 }

@@ -51,6 +51,13 @@ struct GatewayConfig {
   int max_connections = 10'000;
 };
 
+/// How `provision: true` services are started (see docs/provisioning.md).
+struct ProvisionConfig {
+  std::string redis_server = "redis-server";  // a path, or a name looked up on PATH
+  std::string postgres_bin_dir;  // holds initdb and postgres; empty: PATH, then Debian's dir
+  std::chrono::milliseconds start_timeout{60'000};  // until a server answers PING / SELECT 1
+};
+
 struct MonitoringConfig {
   bool enabled = true;
   std::string metrics_path = "/metrics";
@@ -93,6 +100,7 @@ struct LoggingConfig {
 struct AppConfig {
   ServerConfig server;
   GatewayConfig gateway;
+  ProvisionConfig provision;
   MonitoringConfig monitoring;
   LoggingConfig logging;
   AuthConfig auth;

@@ -469,3 +469,32 @@ TEST(ValidateAppConfig, RechecksMonitoringActivityRules) {
 
 }  // namespace
 }  // namespace throome::config
+
+namespace throome::config {
+namespace {
+
+TEST(AppConfig, ProvisionSection) {
+  const AppConfig defaults = parse_app_config("", "test");
+  EXPECT_EQ(defaults.provision.redis_server, "redis-server");
+  EXPECT_EQ(defaults.provision.postgres_bin_dir, "");
+  EXPECT_EQ(defaults.provision.start_timeout, std::chrono::milliseconds(60'000));
+
+  const AppConfig cfg = parse_app_config(
+      "provision: {redis_server: /opt/redis/bin/redis-server, postgres_bin_dir: "
+      "/usr/lib/postgresql/15/bin, start_timeout: 90s}",
+      "test");
+  EXPECT_TRUE(cfg.warnings.empty());
+  EXPECT_EQ(cfg.provision.redis_server, "/opt/redis/bin/redis-server");
+  EXPECT_EQ(cfg.provision.postgres_bin_dir, "/usr/lib/postgresql/15/bin");
+  EXPECT_EQ(cfg.provision.start_timeout, std::chrono::milliseconds(90'000));
+
+  EXPECT_THROW(parse_app_config("provision: {redis_server: \"\"}", "test"), ConfigError);
+  EXPECT_THROW(parse_app_config("provision: {start_timeout: 0}", "test"), ConfigError);
+  EXPECT_THROW(parse_app_config("provision: {postgres_bin_dir: 5}", "test"), ConfigError);
+  EXPECT_THROW(parse_app_config("provision: [x]", "test"), ConfigError);
+  const AppConfig unknown = parse_app_config("provision: {redis: x}", "test");
+  EXPECT_EQ(unknown.warnings, std::vector<std::string>{"provision.redis: unknown key (ignored)"});
+}
+
+}  // namespace
+}  // namespace throome::config

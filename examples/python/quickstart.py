@@ -108,7 +108,7 @@ def main():
         print("cache: python:missing =", client.cache_get("python:missing"))
 
         result = client.db_query("SELECT $1::text AS greeting, 6 * 7 AS answer", "hi")
-        print("db:", json.dumps(result["rows"]))
+        print("db:", json.dumps(result["rows"], sort_keys=True))
 
         delivery = client.publish("python-events", "hello from Python", key="user-1")
         print("queue: published to partition %d offset %d"

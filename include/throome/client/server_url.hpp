@@ -10,10 +10,10 @@ namespace throome::client {
 
 /// A parsed daemon address: http[s]://host[:port][/base-path].
 struct ServerUrl {
-  bool tls = false;  // https://
   std::string host;  // without IPv6 brackets, e.g. "::1"
   std::uint16_t port = 80;
   std::string base_path;  // "" or "/prefix" (no trailing slash), prepended to every path
+  bool tls = false;       // https://
 
   /// @return the value for the Host header: host, bracketed when IPv6, ":port" unless it is
   ///         the scheme's default (80, or 443 with TLS).

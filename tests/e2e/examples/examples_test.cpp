@@ -44,12 +44,12 @@ TEST_F(Examples, CurlWalkthrough) {
   expect_contains(out, "== 1. Is the gateway up?");
   expect_contains(out, "\"status\":\"healthy\"");
   expect_contains(out, "== 3. Read it back");
-  expect_contains(out, "{\"value\":\"hello from curl\",\"found\":true}");
-  expect_contains(out, "{\"value\":null,\"found\":false}");
+  expect_contains(out, "{\"found\":true,\"value\":\"hello from curl\"}");
+  expect_contains(out, "{\"found\":false,\"value\":null}");
   expect_contains(out, "\"greeting\":\"hello from SQL\"");
   expect_contains(out, "\"answer\":42");
   expect_contains(out, "\"topic\":\"walkthrough\"");
-  expect_contains(out, "\"value\":\"hello from curl\",\"headers\"");
+  expect_contains(out, "\"topic\":\"walkthrough\",\"value\":\"hello from curl\"");
   expect_contains(out, "Authorization: Bearer $THROOME_TOKEN");  // shown, not expanded
   EXPECT_EQ(out.find("walkthrough-secret"), std::string::npos);
   // What the script did is really in the backends.
@@ -75,7 +75,7 @@ TEST_F(Examples, PythonQuickstart) {
   expect_contains(r.out, "health: healthy\n");
   expect_contains(r.out, "cache: python:greeting = hello from Python ✓\n");
   expect_contains(r.out, "cache: python:missing = None\n");
-  expect_contains(r.out, "db: [{\"greeting\": \"hi\", \"answer\": 42}]\n");
+  expect_contains(r.out, "db: [{\"answer\": 42, \"greeting\": \"hi\"}]\n");
   expect_contains(r.out, "queue: published to partition ");
   expect_contains(r.out, "queue: read 1 record(s), last value 'hello from Python'\n");
   expect_contains(r.out, "error: cluster \"no-such-cluster\" not found (HTTP 404)\n");

@@ -338,8 +338,8 @@ int run_cache_del(const Context& ctx, const std::vector<std::string>& keys) {
   auto deleted = client->cache().del(keys);
   if (!deleted) return fail(deleted.error());
   json document = {{"deleted", *deleted}};
-  return ctx.print(document, "deleted " + std::to_string(*deleted) +
-                                 (*deleted == 1 ? " key\n" : " keys\n"));
+  return ctx.print(document,
+                   "deleted " + std::to_string(*deleted) + (*deleted == 1 ? " key\n" : " keys\n"));
 }
 
 struct DbArgs {
@@ -410,15 +410,15 @@ int run_publish(const Context& ctx, const PublishArgs& a) {
                    {"offset", published->offset}};
   if (published->timestamp_ms) document["timestamp"] = *published->timestamp_ms;
   return ctx.print(document, "published to " + document["topic"].get<std::string>() +
-                                 " partition " + std::to_string(published->partition) +
-                                 " offset " + std::to_string(published->offset) + "\n");
+                                 " partition " + std::to_string(published->partition) + " offset " +
+                                 std::to_string(published->offset) + "\n");
 }
 
 struct TailArgs {
   std::string topic;
   std::string from = "latest";
-  long long count = 0;        // stop after this many records; 0: follow
-  double idle_seconds = 0;    // stop when nothing arrives for this long; 0: follow
+  long long count = 0;      // stop after this many records; 0: follow
+  double idle_seconds = 0;  // stop when nothing arrives for this long; 0: follow
 };
 
 int run_tail(const Context& ctx, const TailArgs& a) {
@@ -445,8 +445,7 @@ int run_tail(const Context& ctx, const TailArgs& a) {
     for (const auto& record : read->records) {
       if (json_lines) {
         // One compact JSON document per line (NDJSON), flushed as it arrives.
-        std::cout << tc::record_json(record).dump(-1, ' ', false,
-                                                  json::error_handler_t::replace)
+        std::cout << tc::record_json(record).dump(-1, ' ', false, json::error_handler_t::replace)
                   << '\n';
       } else {
         std::cout << tc::format_record(record);

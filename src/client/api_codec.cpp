@@ -187,8 +187,7 @@ ClientResult<std::int64_t> parse_cache_del(const json& response) {
   return *n;
 }
 
-ClientResult<ApiCall> cache_incr(std::string_view cluster, std::string_view key,
-                                 std::int64_t by) {
+ClientResult<ApiCall> cache_incr(std::string_view cluster, std::string_view key, std::int64_t by) {
   if (auto ok = check_key(key); !ok) return ok.error();
   return post(cluster, "/cache/incr", {{"key", key}, {"by", by}});
 }
@@ -260,8 +259,7 @@ ClientResult<QueryResult> parse_db_query(const json& response) {
   return out;
 }
 
-ClientResult<ApiCall> db_execute(std::string_view cluster, std::string_view sql,
-                                 const json& args) {
+ClientResult<ApiCall> db_execute(std::string_view cluster, std::string_view sql, const json& args) {
   auto body = sql_body(sql, args);
   if (!body) return body.error();
   return post(cluster, "/db/execute", *body);
@@ -336,8 +334,7 @@ ClientResult<ApiCall> queue_read(std::string_view cluster, std::string_view topi
 }
 
 ClientResult<ReadResult> parse_queue_read(const json& response) {
-  if (!response.is_object() || !response.contains("records") ||
-      !response["records"].is_array()) {
+  if (!response.is_object() || !response.contains("records") || !response["records"].is_array()) {
     return protocol("queue read", response);
   }
   ReadResult out;

@@ -109,12 +109,12 @@ asio::awaitable<ClientResult<json>> AsyncClient::create_cluster(json body) const
   return run<json>(impl_, std::move(api), detail::parse_object);
 }
 
-asio::awaitable<ClientResult<Response>> AsyncClient::request(std::string method,
-                                                             std::string path, std::string body,
+asio::awaitable<ClientResult<Response>> AsyncClient::request(std::string method, std::string path,
+                                                             std::string body,
                                                              std::string content_type) const {
   auto impl = impl_;
-  auto op = impl->request(std::move(method), std::move(path), std::move(body),
-                          std::move(content_type));
+  auto op =
+      impl->request(std::move(method), std::move(path), std::move(body), std::move(content_type));
   co_return co_await std::move(op);
 }
 
@@ -143,8 +143,7 @@ asio::awaitable<ClientResult<std::int64_t>> AsyncCacheView::del(
 
 asio::awaitable<ClientResult<std::int64_t>> AsyncCacheView::incr(std::string key,
                                                                  std::int64_t by) const {
-  return run<std::int64_t>(impl_, detail::cache_incr(cluster_, key, by),
-                           detail::parse_cache_incr);
+  return run<std::int64_t>(impl_, detail::cache_incr(cluster_, key, by), detail::parse_cache_incr);
 }
 
 asio::awaitable<ClientResult<bool>> AsyncCacheView::exists(std::string key) const {
@@ -157,15 +156,12 @@ asio::awaitable<ClientResult<std::optional<std::chrono::seconds>>> AsyncCacheVie
                                                   detail::parse_cache_ttl);
 }
 
-asio::awaitable<ClientResult<QueryResult>> AsyncDbView::query(std::string sql,
-                                                              json args) const {
+asio::awaitable<ClientResult<QueryResult>> AsyncDbView::query(std::string sql, json args) const {
   return run<QueryResult>(impl_, detail::db_query(cluster_, sql, args), detail::parse_db_query);
 }
 
-asio::awaitable<ClientResult<ExecResult>> AsyncDbView::execute(std::string sql,
-                                                               json args) const {
-  return run<ExecResult>(impl_, detail::db_execute(cluster_, sql, args),
-                         detail::parse_db_execute);
+asio::awaitable<ClientResult<ExecResult>> AsyncDbView::execute(std::string sql, json args) const {
+  return run<ExecResult>(impl_, detail::db_execute(cluster_, sql, args), detail::parse_db_execute);
 }
 
 asio::awaitable<ClientResult<PublishResult>> AsyncQueueView::publish(std::string topic,

@@ -6,8 +6,8 @@
 
 #include "client/api_codec.hpp"
 #include "throome/client/table.hpp"
-#include "throome/common/base64.hpp"
 #include "throome/client/yaml_writer.hpp"
+#include "throome/common/base64.hpp"
 
 namespace throome::client {
 namespace {

@@ -129,9 +129,7 @@ Client::~Client() = default;
 
 const ServerUrl& Client::server() const noexcept { return impl_->server; }
 const ClientOptions& Client::options() const noexcept { return impl_->options; }
-int Client::connections_opened() const noexcept {
-  return impl_->transport->connections_opened();
-}
+int Client::connections_opened() const noexcept { return impl_->transport->connections_opened(); }
 
 CacheView Client::cache(std::string_view cluster) {
   return CacheView(*this, std::string(cluster.empty() ? impl_->options.cluster : cluster));
@@ -148,8 +146,7 @@ ClusterView Client::cluster(std::string_view cluster) {
 
 ClientResult<Response> Client::request(std::string_view method, std::string_view path,
                                        std::string_view body, std::string_view content_type) {
-  auto req = detail::make_request(impl_->server, impl_->options, method, path, body,
-                                  content_type);
+  auto req = detail::make_request(impl_->server, impl_->options, method, path, body, content_type);
   if (!req) return req.error();
   auto raw = impl_->transport->send(*req);
   if (!raw) return raw.error();

@@ -285,8 +285,7 @@ ClientResult<std::shared_ptr<AsyncTransport>> AsyncTransport::create(
     ssl::context ctx(ssl::context::tls_client);
     sys::error_code ec;
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                        ssl::context::no_tlsv1_1,
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                     ec);
     if (ec) return fail("cannot set up TLS", ec);
     if (tls.verify) {

@@ -71,8 +71,8 @@ class HttpTransport {
  public:
   /// @return a transport, or a Kind::usage error for bad TLS settings.
   static ClientResult<std::unique_ptr<HttpTransport>> create(ServerUrl server,
-                                                            std::chrono::milliseconds timeout,
-                                                            const TlsOptions& tls);
+                                                             std::chrono::milliseconds timeout,
+                                                             const TlsOptions& tls);
   /// A plain-HTTP transport (cannot fail).
   HttpTransport(ServerUrl server, std::chrono::milliseconds timeout);
   ~HttpTransport();

@@ -103,7 +103,8 @@ class ClusterView {
 
  private:
   friend class Client;
-  ClusterView(Client& client, std::string cluster) : client_(&client), cluster_(std::move(cluster)) {}
+  ClusterView(Client& client, std::string cluster)
+      : client_(&client), cluster_(std::move(cluster)) {}
   Client* client_;
   std::string cluster_;
 };

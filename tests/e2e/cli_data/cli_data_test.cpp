@@ -34,9 +34,8 @@ class CliData : public ::testing::Test {
   static CommandResult cli(std::vector<std::string> args, const std::string& stdin_data = "") {
     std::vector<std::string> argv{throome_cli_bin(), "--server", stack_->url()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_command(argv, {{"THROOME_CLUSTER", DataStack::kCluster},
-                                {"THROOME_TOKEN", kToken}},
-                         stdin_data);
+    auto r = run_command(
+        argv, {{"THROOME_CLUSTER", DataStack::kCluster}, {"THROOME_TOKEN", kToken}}, stdin_data);
     // The token is never printed, whatever happened.
     EXPECT_EQ(r.out.find(kToken), std::string::npos);
     EXPECT_EQ(r.err.find(kToken), std::string::npos);
@@ -97,11 +96,12 @@ TEST_F(CliData, DbQueryPrintsATableOrJson) {
   const auto table = unique("cli_items");
   std::string sql_table = table;
   std::replace(sql_table.begin(), sql_table.end(), '-', '_');
-  auto create = cli({"db", "exec", "CREATE TABLE " + sql_table + " (id int, name text, note text)"});
+  auto create =
+      cli({"db", "exec", "CREATE TABLE " + sql_table + " (id int, name text, note text)"});
   ASSERT_EQ(create.exit_code, 0) << create.err;
-  auto insert = cli({"db", "exec",
-                     "INSERT INTO " + sql_table + " VALUES (1, 'apple', NULL), (2, $1, 'x')",
-                     "--arg", "banana split"});
+  auto insert =
+      cli({"db", "exec", "INSERT INTO " + sql_table + " VALUES (1, 'apple', NULL), (2, $1, 'x')",
+           "--arg", "banana split"});
   ASSERT_EQ(insert.exit_code, 0) << insert.err;
   EXPECT_EQ(insert.out, "INSERT 2\n");
   EXPECT_EQ(stack_->postgres().psql("SELECT count(*) FROM " + sql_table), "2");
@@ -114,8 +114,8 @@ TEST_F(CliData, DbQueryPrintsATableOrJson) {
             "2   banana split  x\n"
             "(2 rows)\n");
 
-  auto as_json = cli({"db", "query", "SELECT id, name FROM " + sql_table + " WHERE id = $1",
-                      "-a", "2", "-o", "json"});
+  auto as_json = cli({"db", "query", "SELECT id, name FROM " + sql_table + " WHERE id = $1", "-a",
+                      "2", "-o", "json"});
   ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
   auto doc = json::parse(as_json.out);
   EXPECT_EQ(doc["rows"], json::array({{{"id", 2}, {"name", "banana split"}}}));
@@ -131,8 +131,8 @@ TEST_F(CliData, DbQueryPrintsATableOrJson) {
 
 TEST_F(CliData, QueuePublishAndTail) {
   const auto topic = unique("cli-events");
-  auto first = cli({"queue", "publish", topic, "first", "--key", "k1", "-H", "trace=abc",
-                    "-o", "json"});
+  auto first =
+      cli({"queue", "publish", topic, "first", "--key", "k1", "-H", "trace=abc", "-o", "json"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   auto published = json::parse(first.out);
   EXPECT_EQ(published["topic"], topic);
@@ -145,12 +145,12 @@ TEST_F(CliData, QueuePublishAndTail) {
   std::thread tailer([&] {
     tail = cli({"queue", "tail", topic, "--from", "earliest", "--count", "2", "-o", "json"});
   });
-  auto second = cli({"queue", "publish", topic, "second", "--partition",
-                     std::to_string(partition)});
+  auto second =
+      cli({"queue", "publish", topic, "second", "--partition", std::to_string(partition)});
   tailer.join();
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(second.out, "published to " + topic + " partition " + std::to_string(partition) +
-                            " offset 1\n");
+  EXPECT_EQ(second.out,
+            "published to " + topic + " partition " + std::to_string(partition) + " offset 1\n");
   ASSERT_EQ(tail.exit_code, 0) << tail.err;
   std::vector<json> lines;
   std::istringstream in(tail.out);
@@ -168,8 +168,8 @@ TEST_F(CliData, QueuePublishAndTail) {
   // Table output, ending when the topic is idle.
   auto table = cli({"queue", "tail", topic, "--from", "earliest", "--idle", "1.5"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_EQ(table.out, std::to_string(partition) + ":0  k1  first\n" +
-                           std::to_string(partition) + ":1  -  second\n");
+  EXPECT_EQ(table.out, std::to_string(partition) + ":0  k1  first\n" + std::to_string(partition) +
+                           ":1  -  second\n");
 }
 
 TEST_F(CliData, ErrorsAndUsage) {
@@ -178,8 +178,8 @@ TEST_F(CliData, ErrorsAndUsage) {
   EXPECT_EQ(unknown.exit_code, 4);
   EXPECT_EQ(unknown.err, "throome-cli: cluster \"no-such-cluster\" not found (404)\n");
 
-  auto no_cluster = run_command({throome_cli_bin(), "--server", stack_->url(), "cache", "get",
-                                 "k"});
+  auto no_cluster =
+      run_command({throome_cli_bin(), "--server", stack_->url(), "cache", "get", "k"});
   EXPECT_EQ(no_cluster.exit_code, 2);
   EXPECT_NE(no_cluster.err.find("--cluster"), std::string::npos) << no_cluster.err;
 

@@ -36,8 +36,7 @@ void expect_contains(const std::string& out, const std::string& what) {
 
 TEST_F(Examples, CurlWalkthrough) {
   if (!on_path("curl")) GTEST_FAIL() << "curl is required (scripts/install-deps.sh installs it)";
-  auto r = run_command({"bash", example("curl/walkthrough.sh"), stack_->url(),
-                        DataStack::kCluster},
+  auto r = run_command({"bash", example("curl/walkthrough.sh"), stack_->url(), DataStack::kCluster},
                        {{"THROOME_TOKEN", "walkthrough-secret"}});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto& out = r.out;
@@ -69,8 +68,8 @@ TEST_F(Examples, CurlWalkthroughStopsAtTheFirstError) {
 
 TEST_F(Examples, PythonQuickstart) {
   if (!on_path("python3")) GTEST_SKIP() << "python3 is not installed";
-  auto r = run_command({"python3", example("python/quickstart.py"), stack_->url(),
-                        DataStack::kCluster});
+  auto r =
+      run_command({"python3", example("python/quickstart.py"), stack_->url(), DataStack::kCluster});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   expect_contains(r.out, "health: healthy\n");
   expect_contains(r.out, "cache: python:greeting = hello from Python ✓\n");
@@ -85,15 +84,20 @@ TEST_F(Examples, PythonQuickstart) {
 TEST_F(Examples, CppProgramBuildsAgainstTheInstalledPackage) {
   TempDir work;
   const auto prefix = work.path() / "prefix";
-  auto install = run_command({"cmake", "--install", THROOME_BINARY_DIR, "--prefix",
-                              prefix.string()});
+  auto install =
+      run_command({"cmake", "--install", THROOME_BINARY_DIR, "--prefix", prefix.string()});
   ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
   ASSERT_TRUE(std::filesystem::exists(prefix / "include/throome/client.hpp"));
-  ASSERT_TRUE(std::filesystem::exists(prefix / "lib/cmake/throome/throomeConfig.cmake") ||
-              std::filesystem::exists(prefix / "lib/x86_64-linux-gnu/cmake/throome/throomeConfig.cmake"));
+  ASSERT_TRUE(
+      std::filesystem::exists(prefix / "lib/cmake/throome/throomeConfig.cmake") ||
+      std::filesystem::exists(prefix / "lib/x86_64-linux-gnu/cmake/throome/throomeConfig.cmake"));
 
   const auto build = work.path() / "build";
-  std::vector<std::string> configure{"cmake", "-S", example("cpp"), "-B", build.string(),
+  std::vector<std::string> configure{"cmake",
+                                     "-S",
+                                     example("cpp"),
+                                     "-B",
+                                     build.string(),
                                      "-DCMAKE_PREFIX_PATH=" + prefix.string(),
                                      "-DCMAKE_BUILD_TYPE=Release",
                                      "-DCMAKE_CXX_COMPILER=" THROOME_CXX_COMPILER};
@@ -107,8 +111,8 @@ TEST_F(Examples, CppProgramBuildsAgainstTheInstalledPackage) {
   auto built = run_command({"cmake", "--build", build.string()});
   ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
 
-  auto r = run_command({(build / "throome_quickstart").string(), stack_->url(),
-                        DataStack::kCluster});
+  auto r =
+      run_command({(build / "throome_quickstart").string(), stack_->url(), DataStack::kCluster});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("health: healthy\n", 0), 0u) << r.out;
   expect_contains(r.out, "cache: quickstart:greeting = hello from C++\n");

@@ -2,7 +2,6 @@
 // in front of a real redis-server, PostgreSQL and Kafka-protocol broker. redis-cli, psql and
 // kcat are the independent peers that check what actually landed in each backend.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -16,8 +15,8 @@
 namespace throome::testing {
 namespace {
 
-using nlohmann::json;
 using client::ClientError;
+using nlohmann::json;
 using Kind = ClientError::Kind;
 namespace asio = boost::asio;
 
@@ -167,8 +166,8 @@ TEST_F(Sdk, DbExecuteAndQueryWithPsqlAsThePeer) {
   EXPECT_EQ(inserted->rows_affected, 2);
   EXPECT_EQ(stack_->postgres().psql("SELECT count(*) FROM " + table), "2");
 
-  auto rows = db.query("SELECT id, name FROM " + table + " WHERE id >= $1 ORDER BY id",
-                       json::array({1}));
+  auto rows =
+      db.query("SELECT id, name FROM " + table + " WHERE id >= $1 ORDER BY id", json::array({1}));
   ASSERT_TRUE(rows) << rows.error().message();
   ASSERT_EQ(rows->row_count, 2u);
   ASSERT_EQ(rows->columns.size(), 2u);

@@ -35,9 +35,8 @@ TEST(ApiCodecTest, CacheCallsSendValuesAsBase64) {
 }
 
 TEST(ApiCodecTest, ParsesCacheAnswers) {
-  auto found = parse_cache_get({{"value", common::base64_encode(all_bytes())},
-                                {"found", true},
-                                {"encoding", "base64"}});
+  auto found = parse_cache_get(
+      {{"value", common::base64_encode(all_bytes())}, {"found", true}, {"encoding", "base64"}});
   ASSERT_TRUE(found);
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ(**found, all_bytes());
@@ -118,16 +117,15 @@ TEST(ApiCodecTest, ReadsBuildCursorPathsAndDecodeRecords) {
   EXPECT_NE(next->path.find("&cursor=ab%2B%2F%3D"), std::string::npos) << next->path;
   EXPECT_EQ(next->path.find("from="), std::string::npos);
 
-  json answer = {
-      {"records",
-       {{{"topic", "orders"},
-         {"partition", 1},
-         {"offset", 7},
-         {"key", nullptr},
-         {"value", {{"base64", common::base64_encode(all_bytes())}}},
-         {"headers", {{{"name", "h"}, {"value", {{"base64", "AP8="}}}}}},
-         {"timestamp", 1700000000000}}}},
-      {"next_cursor", "c2"}};
+  json answer = {{"records",
+                  {{{"topic", "orders"},
+                    {"partition", 1},
+                    {"offset", 7},
+                    {"key", nullptr},
+                    {"value", {{"base64", common::base64_encode(all_bytes())}}},
+                    {"headers", {{{"name", "h"}, {"value", {{"base64", "AP8="}}}}}},
+                    {"timestamp", 1700000000000}}}},
+                 {"next_cursor", "c2"}};
   auto read = parse_queue_read(answer);
   ASSERT_TRUE(read);
   EXPECT_EQ(read->next_cursor, "c2");
@@ -163,9 +161,9 @@ TEST(ApiCodecTest, ParsesDbAnswers) {
 TEST(ApiCodecTest, Utf8Check) {
   EXPECT_TRUE(is_utf8(""));
   EXPECT_TRUE(is_utf8("plain \xe2\x9c\x93 \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(is_utf8("\xe2\x9c"));          // truncated
-  EXPECT_FALSE(is_utf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(is_utf8("\xe2\x9c"));      // truncated
+  EXPECT_FALSE(is_utf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));  // surrogate
   EXPECT_FALSE(is_utf8(std::string("\xff")));
   EXPECT_EQ(bytes_to_wire("ok"), json("ok"));
   EXPECT_EQ(bytes_from_wire(json::array({0, 255})), std::string("\x00\xff", 2));

@@ -62,8 +62,9 @@ TEST(ServerUrlTest, ParsesHttpsWithPort443ByDefault) {
 
 TEST(ServerUrlTest, RejectsMalformedUrls) {
   EXPECT_EQ(error_of(""), "invalid server URL \"\": empty");
-  EXPECT_EQ(error_of("ftp://h:21"),
-            "invalid server URL \"ftp://h:21\": unsupported scheme \"ftp\" (use http:// or https://)");
+  EXPECT_EQ(
+      error_of("ftp://h:21"),
+      "invalid server URL \"ftp://h:21\": unsupported scheme \"ftp\" (use http:// or https://)");
   EXPECT_EQ(error_of("http://:9000"), "invalid server URL \"http://:9000\": no host");
   EXPECT_EQ(error_of("http://"), "invalid server URL \"http://\": no host");
   EXPECT_EQ(error_of("http://h:"), "invalid server URL \"http://h:\": empty port");

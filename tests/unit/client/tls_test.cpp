@@ -54,8 +54,8 @@ struct Pki {
       a.insert(a.end(), extra.begin(), extra.end());
       openssl(a);
     };
-    req({"-x509", "-days", "2", "-subj", "/CN=Throome Test CA", "-keyout", path("ca.key"),
-         "-out", path("ca.pem")});
+    req({"-x509", "-days", "2", "-subj", "/CN=Throome Test CA", "-keyout", path("ca.key"), "-out",
+         path("ca.pem")});
     std::ofstream(path("server.ext")) << "subjectAltName=DNS:localhost\n";
     req({"-subj", "/CN=localhost", "-keyout", path("server.key"), "-out", path("server.csr")});
     openssl({"x509", "-req", "-days", "2", "-in", path("server.csr"), "-CA", path("ca.pem"),

@@ -14,7 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   # real servers and independent peers used by tests and benchmarks
   redis-server redis-tools postgresql postgresql-client postgresql-contrib kcat wrk webdis
-  prometheus procps iproute2 python3
+  prometheus procps iproute2 python3 openssl
 )
 
 missing=()

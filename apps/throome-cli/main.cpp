@@ -1,6 +1,6 @@
-// throome-cli: manage a Throome daemon's clusters over its REST API.
-// Flags are parsed here; every request goes through throome::client::Client and every
-// output through throome/client/cli_format.hpp. Exit codes: throome/client/exit_code.hpp.
+// throome-cli: manage a Throome daemon's clusters and call its cache, db and queue APIs.
+// Flags are parsed here; every request goes through throome::client::Client (the SDK) and
+// every output through throome/client/cli_format.hpp. Exit codes: throome/client/exit_code.hpp.
 
 #include <unistd.h>
 
@@ -92,6 +92,9 @@ struct Context {
   std::string token;
   std::string output = "table";
   double timeout_seconds = 10.0;
+  std::string cluster;
+  tc::TlsOptions tls;
+  bool insecure = false;
 
   OutputFormat format() const {
     return tc::parse_output_format(output).value_or(OutputFormat::table);
@@ -104,7 +107,19 @@ struct Context {
     options.timeout =
         std::chrono::milliseconds(std::max<long long>(1, std::llround(timeout_seconds * 1000)));
     options.user_agent = std::string("throome-cli/") + throome::kVersion;
+    options.cluster = cluster;
+    options.tls = tls;
+    options.tls.verify = !insecure;
     return tc::Client::create(std::move(options));
+  }
+
+  /// A client for a data command, which needs a cluster.
+  tc::ClientResult<tc::Client> data_client() const {
+    if (cluster.empty()) {
+      return tc::ClientError(tc::ClientError::Kind::usage,
+                             "no cluster given: pass --cluster ID or set THROOME_CLUSTER");
+    }
+    return client();
   }
 
   /// Prints a successful result: `table` for OutputFormat::table, the document otherwise.
@@ -258,6 +273,195 @@ int run_validate(const Context& ctx, const std::string& path) {
   return ctx.print(document, table);
 }
 
+// ---- data commands (cache, db, queue) ----------------------------------------------------
+
+/// VALUE as given, or standard input (bytes as is) for "-".
+std::optional<std::string> value_argument(const std::string& value, std::string& error) {
+  if (value != "-") return value;
+  auto input = read_input("-");
+  if (!input.text) {
+    error = input.error;
+    return std::nullopt;
+  }
+  return input.text;
+}
+
+int run_cache_get(const Context& ctx, const std::string& key) {
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  auto value = client->cache().get(key);
+  if (!value) return fail(value.error());
+  if (!*value) {
+    return fail(ExitCode::client_error,
+                "key \"" + key + "\" not found in cluster \"" + ctx.cluster + "\"");
+  }
+  if (ctx.format() == OutputFormat::table) {
+    // The value's bytes as stored, then a newline (like redis-cli --raw).
+    std::cout.write((*value)->data(), static_cast<std::streamsize>((*value)->size()));
+    std::cout << '\n' << std::flush;
+    return tc::to_int(ExitCode::ok);
+  }
+  json document = {{"key", key}, {"found", true}, {"value", tc::bytes_json(**value)}};
+  return ctx.print(document, "");
+}
+
+struct CacheSetArgs {
+  std::string key;
+  std::string value;
+  long long ttl = 0;
+  bool nx = false;
+  bool xx = false;
+};
+
+int run_cache_set(const Context& ctx, const CacheSetArgs& args) {
+  std::string error;
+  auto value = value_argument(args.value, error);
+  if (!value) return fail(ExitCode::bad_file, error);
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  tc::SetOptions options;
+  options.ttl = std::chrono::seconds(args.ttl);
+  options.if_absent = args.nx;
+  options.if_present = args.xx;
+  auto set = client->cache().set(args.key, *value, options);
+  if (!set) return fail(set.error());
+  json document = {{"key", args.key}, {"set", *set}};
+  std::string table = *set ? "OK\n"
+                           : std::string("not set: key \"") + args.key + "\" " +
+                                 (args.nx ? "already exists" : "does not exist") + "\n";
+  return ctx.print(document, table);
+}
+
+int run_cache_del(const Context& ctx, const std::vector<std::string>& keys) {
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  auto deleted = client->cache().del(keys);
+  if (!deleted) return fail(deleted.error());
+  json document = {{"deleted", *deleted}};
+  return ctx.print(document,
+                   "deleted " + std::to_string(*deleted) + (*deleted == 1 ? " key\n" : " keys\n"));
+}
+
+struct DbArgs {
+  std::string sql;
+  std::vector<std::string> args;
+};
+
+json sql_args(const DbArgs& a) {
+  json args = json::array();
+  for (const auto& v : a.args) args.push_back(v);
+  return args;
+}
+
+int run_db_query(const Context& ctx, const DbArgs& a) {
+  std::string error;
+  auto sql = value_argument(a.sql, error);
+  if (!sql) return fail(ExitCode::bad_file, error);
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  auto result = client->db().query(*sql, sql_args(a));
+  if (!result) return fail(result.error());
+  return ctx.print(tc::query_json(*result), tc::format_query(*result));
+}
+
+int run_db_exec(const Context& ctx, const DbArgs& a) {
+  std::string error;
+  auto sql = value_argument(a.sql, error);
+  if (!sql) return fail(ExitCode::bad_file, error);
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  auto result = client->db().execute(*sql, sql_args(a));
+  if (!result) return fail(result.error());
+  json document = {{"command", result->command}, {"rows_affected", result->rows_affected}};
+  return ctx.print(document, (result->command.empty() ? "OK" : result->command) + " " +
+                                 std::to_string(result->rows_affected) + "\n");
+}
+
+struct PublishArgs {
+  std::string topic;
+  std::string message;
+  std::string key;
+  bool has_key = false;
+  int partition = -1;
+  std::vector<std::string> headers;
+};
+
+int run_publish(const Context& ctx, const PublishArgs& a) {
+  tc::Message message;
+  for (const auto& h : a.headers) {
+    const auto eq = h.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ExitCode::usage, "invalid header \"" + h + "\": expected name=value");
+    }
+    message.headers.push_back({h.substr(0, eq), h.substr(eq + 1)});
+  }
+  std::string error;
+  auto value = value_argument(a.message, error);
+  if (!value) return fail(ExitCode::bad_file, error);
+  message.value = std::move(*value);
+  if (a.has_key) message.key = a.key;
+  if (a.partition >= 0) message.partition = a.partition;
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  auto published = client->queue().publish(a.topic, message);
+  if (!published) return fail(published.error());
+  json document = {{"topic", published->topic.empty() ? a.topic : published->topic},
+                   {"partition", published->partition},
+                   {"offset", published->offset}};
+  if (published->timestamp_ms) document["timestamp"] = *published->timestamp_ms;
+  return ctx.print(document, "published to " + document["topic"].get<std::string>() +
+                                 " partition " + std::to_string(published->partition) + " offset " +
+                                 std::to_string(published->offset) + "\n");
+}
+
+struct TailArgs {
+  std::string topic;
+  std::string from = "latest";
+  long long count = 0;      // stop after this many records; 0: follow
+  double idle_seconds = 0;  // stop when nothing arrives for this long; 0: follow
+};
+
+int run_tail(const Context& ctx, const TailArgs& a) {
+  auto client = ctx.data_client();
+  if (!client) return fail(client.error());
+  const bool json_lines = ctx.format() != OutputFormat::table;
+  using Clock = std::chrono::steady_clock;
+  auto last_record = Clock::now();
+  tc::ReadOptions options;
+  options.from = a.from == "earliest" ? tc::StartFrom::earliest : tc::StartFrom::latest;
+  options.max_records = 500;
+  // Long-poll: the daemon holds each read open until records arrive or this passes; the
+  // client's own deadline must be longer.
+  options.wait = std::chrono::milliseconds(1000);
+  if (a.idle_seconds > 0) {
+    options.wait = std::min(options.wait, std::chrono::milliseconds(std::max<long long>(
+                                              1, std::llround(a.idle_seconds * 1000))));
+  }
+  long long printed = 0;
+  auto queue = client->queue();
+  for (;;) {
+    auto read = queue.read(a.topic, options);
+    if (!read) return fail(read.error());
+    for (const auto& record : read->records) {
+      if (json_lines) {
+        // One compact JSON document per line (NDJSON), flushed as it arrives.
+        std::cout << tc::record_json(record).dump(-1, ' ', false, json::error_handler_t::replace)
+                  << '\n';
+      } else {
+        std::cout << tc::format_record(record);
+      }
+      std::cout.flush();
+      if (a.count > 0 && ++printed >= a.count) return tc::to_int(ExitCode::ok);
+    }
+    if (!read->records.empty()) last_record = Clock::now();
+    if (a.idle_seconds > 0 &&
+        Clock::now() - last_record >= std::chrono::duration<double>(a.idle_seconds)) {
+      return tc::to_int(ExitCode::ok);
+    }
+    options.cursor = read->next_cursor;
+  }
+}
+
 std::string version_text() {
   return std::string("throome-cli ") + throome::kVersion + " (commit " + throome::kGitCommit + ")";
 }
@@ -265,21 +469,35 @@ std::string version_text() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  CLI::App app{"throome-cli: manage the clusters of a Throome gateway", "throome-cli"};
+  CLI::App app{
+      "throome-cli: manage the clusters of a Throome gateway and call its cache, db and queue "
+      "APIs",
+      "throome-cli"};
   app.require_subcommand(1, 1);
   app.fallthrough();  // global flags may also follow the command
   app.set_version_flag("--version", version_text(), "Print the version and exit");
   app.footer(
-      "Environment:\n  THROOME_SERVER  default for --server\n"
-      "  THROOME_TOKEN   default for --token\n\n" +
+      "Environment:\n  THROOME_SERVER   default for --server\n"
+      "  THROOME_TOKEN    default for --token (never printed)\n"
+      "  THROOME_CLUSTER  default for --cluster\n\n" +
       tc::exit_codes_help() + "\n\nSee docs/cli.md for examples.");
 
   Context ctx;
-  app.add_option("--server", ctx.server, "Daemon URL: http://host:port[/base-path]")
+  app.add_option("--server", ctx.server, "Daemon URL: http[s]://host:port[/base-path]")
       ->envname("THROOME_SERVER")
       ->capture_default_str();
-  app.add_option("--token", ctx.token, "Bearer token sent as Authorization")
+  app.add_option("--token", ctx.token, "API key, sent as Authorization: Bearer on every request")
       ->envname("THROOME_TOKEN");
+  app.add_option("-c,--cluster", ctx.cluster, "Cluster of the cache, db and queue commands")
+      ->envname("THROOME_CLUSTER");
+  app.add_option("--cacert", ctx.tls.ca_file, "https: PEM file of CA certificates to trust")
+      ->check(CLI::ExistingFile);
+  app.add_option("--client-cert", ctx.tls.cert_file, "https: PEM client certificate (mutual TLS)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--client-key", ctx.tls.key_file, "https: PEM private key of --client-cert")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure", ctx.insecure,
+               "https: do not verify the server's certificate (development only)");
   app.add_option("-o,--output", ctx.output, "Output format: table, json or yaml")
       ->check(CLI::IsMember({"table", "json", "yaml"}))
       ->capture_default_str();
@@ -329,6 +547,67 @@ int main(int argc, char** argv) try {
 
   auto* health = app.add_subcommand("health", "Check that the daemon is up (GET /health)");
 
+  // cache get|set|del
+  auto* cache = app.add_subcommand("cache", "Cache (Redis) of --cluster: get, set, del");
+  cache->require_subcommand(1, 1);
+  std::string cache_get_key;
+  auto* cache_get = cache->add_subcommand("get", "Print a key's value (exit 4 when missing)");
+  cache_get->add_option("KEY", cache_get_key, "Key")->required();
+  CacheSetArgs set_args;
+  auto* cache_set = cache->add_subcommand("set", "Store a value under a key");
+  cache_set->add_option("KEY", set_args.key, "Key")->required();
+  cache_set->add_option("VALUE", set_args.value, "Value; '-' reads stdin (bytes as is)")
+      ->required();
+  cache_set->add_option("--ttl", set_args.ttl, "Expire after SECONDS")
+      ->check(CLI::Range(0LL, 10LL * 365 * 24 * 3600));
+  auto* nx = cache_set->add_flag("--nx", set_args.nx, "Only if the key does not exist");
+  auto* xx = cache_set->add_flag("--xx", set_args.xx, "Only if the key exists");
+  nx->excludes(xx);
+  std::vector<std::string> del_keys;
+  auto* cache_del = cache->add_subcommand("del", "Delete keys; prints how many existed");
+  cache_del->add_option("KEY", del_keys, "Keys")->required();
+
+  // db query|exec
+  auto* db = app.add_subcommand("db", "Database (PostgreSQL) of --cluster: query, exec");
+  db->require_subcommand(1, 1);
+  DbArgs db_args;
+  auto* db_query = db->add_subcommand("query", "Run a query and print its rows as a table");
+  db_query->add_option("SQL", db_args.sql, "SQL with $1.. placeholders; '-' reads stdin")
+      ->required();
+  db_query->add_option("-a,--arg", db_args.args, "Value of the next placeholder (repeatable)")
+      ->allow_extra_args(false);
+  auto* db_exec = db->add_subcommand("exec", "Run a statement; prints the rows affected");
+  db_exec->add_option("SQL", db_args.sql, "SQL with $1.. placeholders; '-' reads stdin")
+      ->required();
+  db_exec->add_option("-a,--arg", db_args.args, "Value of the next placeholder (repeatable)")
+      ->allow_extra_args(false);
+
+  // queue publish|tail
+  auto* queue = app.add_subcommand("queue", "Queue (Kafka) of --cluster: publish, tail");
+  queue->require_subcommand(1, 1);
+  PublishArgs publish_args;
+  auto* publish = queue->add_subcommand("publish", "Publish one message to a topic");
+  publish->add_option("TOPIC", publish_args.topic, "Topic")->required();
+  publish->add_option("MESSAGE", publish_args.message, "Message; '-' reads stdin (bytes as is)")
+      ->required();
+  auto* key_opt = publish->add_option("-k,--key", publish_args.key, "Message key");
+  publish->add_option("-p,--partition", publish_args.partition, "Partition (default: by key)")
+      ->check(CLI::Range(0, 2147483647));
+  publish->add_option("-H,--header", publish_args.headers, "Header name=value (repeatable)")
+      ->allow_extra_args(false);
+  TailArgs tail_args;
+  auto* tail = queue->add_subcommand(
+      "tail", "Follow a topic: print records as they arrive (-o json: one JSON per line)");
+  tail->add_option("TOPIC", tail_args.topic, "Topic")->required();
+  tail->add_option("--from", tail_args.from, "Start at the 'latest' or 'earliest' record")
+      ->check(CLI::IsMember({"latest", "earliest"}))
+      ->capture_default_str();
+  tail->add_option("-n,--count", tail_args.count, "Exit after N records (default: follow)")
+      ->check(CLI::Range(1LL, 1LL << 40));
+  tail->add_option("--idle", tail_args.idle_seconds,
+                   "Exit when no record arrived for SECONDS (default: follow)")
+      ->check(CLI::Range(0.001, 86400.0));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -342,6 +621,16 @@ int main(int argc, char** argv) try {
   if (*del) return run_delete(ctx, delete_id, delete_yes);
   if (*validate) return run_validate(ctx, validate_file);
   if (*health) return run_health(ctx);
+  if (*cache_get) return run_cache_get(ctx, cache_get_key);
+  if (*cache_set) return run_cache_set(ctx, set_args);
+  if (*cache_del) return run_cache_del(ctx, del_keys);
+  if (*db_query) return run_db_query(ctx, db_args);
+  if (*db_exec) return run_db_exec(ctx, db_args);
+  if (*publish) {
+    publish_args.has_key = key_opt->count() > 0;
+    return run_publish(ctx, publish_args);
+  }
+  if (*tail) return run_tail(ctx, tail_args);
   return fail(ExitCode::usage, "no command given (see throome-cli --help)");
 } catch (const std::exception& e) {
   std::cerr << "throome-cli: internal error: " << tc::one_line(e.what()) << '\n';

@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "client/api_codec.hpp"
 #include "throome/client/table.hpp"
 #include "throome/client/yaml_writer.hpp"
+#include "throome/common/base64.hpp"
 
 namespace throome::client {
 namespace {
@@ -175,6 +177,86 @@ std::string describe_error(const ClientError& error) {
     }
   }
   return out;
+}
+
+json bytes_json(const std::optional<std::string>& bytes) {
+  if (!bytes) return nullptr;
+  if (detail::is_utf8(*bytes)) return *bytes;
+  return {{"base64", common::base64_encode(*bytes)}};
+}
+
+namespace {
+
+/// A cell of a data table: text on one line, NULL for null, JSON text for the rest.
+std::string cell(const json& v) {
+  if (v.is_null()) return "NULL";
+  if (v.is_string()) return one_line(v.get_ref<const std::string&>());
+  return one_line(v.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+/// Bytes for a one-line display: text as is (control characters collapsed), binary as
+/// "base64:...".
+std::string bytes_text(const std::optional<std::string>& bytes) {
+  if (!bytes) return "-";
+  if (detail::is_utf8(*bytes)) return one_line(*bytes);
+  return "base64:" + common::base64_encode(*bytes);
+}
+
+}  // namespace
+
+std::string format_query(const QueryResult& result) {
+  const auto n = result.rows.size();
+  const std::string footer =
+      "(" + plural(n, "row") + (result.truncated ? ", truncated by max_rows" : "") + ")\n";
+  std::vector<std::string> names;
+  for (const auto& c : result.columns) {
+    names.push_back(c.is_object() ? one_line(c.value("name", "?")) : cell(c));
+  }
+  if (names.empty() && n > 0 && result.rows.front().is_object()) {
+    for (const auto& [k, unused] : result.rows.front().items()) names.push_back(k);
+  }
+  if (names.empty()) return footer;
+  Table table(names);
+  for (const auto& row : result.rows) {
+    std::vector<std::string> cells;
+    if (row.is_object()) {
+      for (const auto& c : result.columns) {
+        const std::string key = c.is_object() ? c.value("key", c.value("name", "")) : "";
+        auto it = row.find(key);
+        cells.push_back(it == row.end() ? "" : cell(*it));
+      }
+    } else if (row.is_array()) {
+      for (const auto& v : row) cells.push_back(cell(v));
+    }
+    table.add_row(std::move(cells));
+  }
+  return table.render() + footer;
+}
+
+json query_json(const QueryResult& result) {
+  return {{"columns", result.columns},
+          {"rows", result.rows},
+          {"row_count", result.rows.size()},
+          {"truncated", result.truncated}};
+}
+
+std::string format_record(const Record& record) {
+  return std::to_string(record.partition) + ":" + std::to_string(record.offset) + "  " +
+         bytes_text(record.key) + "  " + bytes_text(record.value) + "\n";
+}
+
+json record_json(const Record& record) {
+  json headers = json::array();
+  for (const auto& h : record.headers) {
+    headers.push_back({{"name", h.name}, {"value", bytes_json(h.value)}});
+  }
+  return {{"topic", record.topic},
+          {"partition", record.partition},
+          {"offset", record.offset},
+          {"key", bytes_json(record.key)},
+          {"value", bytes_json(record.value)},
+          {"headers", std::move(headers)},
+          {"timestamp", record.timestamp_ms ? json(*record.timestamp_ms) : json(nullptr)}};
 }
 
 std::string one_line(std::string_view text) {

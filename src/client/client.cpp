@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "client/api_codec.hpp"
+#include "client/client_impl.hpp"
 #include "client/http_transport.hpp"
 
 namespace throome::client {
@@ -30,25 +32,94 @@ std::string http_error_message(const Response& r) {
 
 }  // namespace
 
-class Client::Impl {
- public:
-  Impl(ServerUrl server_url, ClientOptions client_options)
-      : server(std::move(server_url)),
-        options(std::move(client_options)),
-        transport(server, options.timeout) {}
+namespace detail {
 
-  ServerUrl server;
-  ClientOptions options;
-  detail::HttpTransport transport;
-};
-
-ClientResult<Client> Client::create(ClientOptions options) {
+ClientResult<ServerUrl> validate_options(const ClientOptions& options) {
   auto server = parse_server_url(options.server_url);
   if (!server) return server.error();
   if (options.timeout.count() <= 0) {
     return ClientError(ClientError::Kind::usage, "the timeout must be positive");
   }
-  return Client(std::make_unique<Impl>(std::move(*server), std::move(options)));
+  // A header value cannot carry line breaks; refuse instead of sending a broken request.
+  if (options.token.find_first_of("\r\n") != std::string::npos) {
+    return ClientError(ClientError::Kind::usage, "the token must not contain line breaks");
+  }
+  return server;
+}
+
+ClientResult<HttpRequest> make_request(const ServerUrl& server, const ClientOptions& options,
+                                       std::string_view method, std::string_view path,
+                                       std::string_view body, std::string_view content_type) {
+  if (path.empty() || path.front() != '/') {
+    return ClientError(ClientError::Kind::usage,
+                       "request path must start with '/' (got \"" + std::string(path) + "\")");
+  }
+  HttpRequest req;
+  req.method = std::string(method);
+  req.target = server.base_path + std::string(path);
+  req.body = std::string(body);
+  req.content_type = std::string(content_type);
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("User-Agent", options.user_agent);
+  if (!options.token.empty()) {
+    req.headers.emplace_back("Authorization", "Bearer " + options.token);
+  }
+  return req;
+}
+
+Response to_response(HttpResponse raw) {
+  Response out;
+  out.status = raw.status;
+  out.reason = std::move(raw.reason);
+  out.content_type = std::move(raw.content_type);
+  out.body = std::move(raw.body);
+  if (!out.body.empty()) {
+    out.json = nlohmann::json::parse(out.body, nullptr, /*allow_exceptions=*/false);
+    if (out.json.is_discarded()) out.json = nullptr;
+  }
+  return out;
+}
+
+ClientResult<nlohmann::json> to_result(Response r, const ServerUrl& server) {
+  if (r.status < 200 || r.status > 299) {
+    const bool is_error_status = r.status >= 400 && r.status <= 599;
+    std::string message = is_error_status ? http_error_message(r)
+                                          : "unexpected HTTP " + std::to_string(r.status) +
+                                                " from " + server.to_string();
+    nlohmann::json error_body =
+        !r.json.is_null() ? std::move(r.json) : nlohmann::json(std::move(r.body));
+    return ClientError(is_error_status ? ClientError::Kind::http : ClientError::Kind::protocol,
+                       std::move(message), r.status, std::move(error_body));
+  }
+  if (r.json.is_null()) {
+    return ClientError(ClientError::Kind::protocol,
+                       "the response from " + server.to_string() + " is not JSON", r.status);
+  }
+  return std::move(r.json);
+}
+
+}  // namespace detail
+
+class Client::Impl {
+ public:
+  Impl(ServerUrl server_url, ClientOptions client_options,
+       std::unique_ptr<detail::HttpTransport> http_transport)
+      : server(std::move(server_url)),
+        options(std::move(client_options)),
+        transport(std::move(http_transport)) {}
+
+  ServerUrl server;
+  ClientOptions options;
+  std::unique_ptr<detail::HttpTransport> transport;
+};
+
+ClientResult<Client> Client::create(ClientOptions options) {
+  auto server = detail::validate_options(options);
+  if (!server) return server.error();
+  auto transport = detail::HttpTransport::create(*server, options.timeout, options.tls);
+  if (!transport) return transport.error();
+  return Client(
+      std::make_unique<Impl>(std::move(*server), std::move(options), std::move(*transport)));
 }
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -58,58 +129,40 @@ Client::~Client() = default;
 
 const ServerUrl& Client::server() const noexcept { return impl_->server; }
 const ClientOptions& Client::options() const noexcept { return impl_->options; }
+int Client::connections_opened() const noexcept { return impl_->transport->connections_opened(); }
+
+CacheView Client::cache(std::string_view cluster) {
+  return CacheView(*this, std::string(cluster.empty() ? impl_->options.cluster : cluster));
+}
+DbView Client::db(std::string_view cluster) {
+  return DbView(*this, std::string(cluster.empty() ? impl_->options.cluster : cluster));
+}
+QueueView Client::queue(std::string_view cluster) {
+  return QueueView(*this, std::string(cluster.empty() ? impl_->options.cluster : cluster));
+}
+ClusterView Client::cluster(std::string_view cluster) {
+  return ClusterView(*this, std::string(cluster.empty() ? impl_->options.cluster : cluster));
+}
 
 ClientResult<Response> Client::request(std::string_view method, std::string_view path,
                                        std::string_view body, std::string_view content_type) {
-  if (path.empty() || path.front() != '/') {
-    return ClientError(ClientError::Kind::usage,
-                       "request path must start with '/' (got \"" + std::string(path) + "\")");
-  }
-  detail::HttpRequest req;
-  req.method = method;
-  req.target = impl_->server.base_path + std::string(path);
-  req.body = body;
-  req.content_type = content_type;
-  req.headers.emplace_back("Accept", "application/json");
-  req.headers.emplace_back("User-Agent", impl_->options.user_agent);
-  if (!impl_->options.token.empty()) {
-    req.headers.emplace_back("Authorization", "Bearer " + impl_->options.token);
-  }
-
-  auto raw = impl_->transport.send(req);
+  auto req = detail::make_request(impl_->server, impl_->options, method, path, body, content_type);
+  if (!req) return req.error();
+  auto raw = impl_->transport->send(*req);
   if (!raw) return raw.error();
-  Response out;
-  out.status = raw->status;
-  out.reason = std::move(raw->reason);
-  out.content_type = std::move(raw->content_type);
-  out.body = std::move(raw->body);
-  if (!out.body.empty()) {
-    out.json = nlohmann::json::parse(out.body, nullptr, /*allow_exceptions=*/false);
-    if (out.json.is_discarded()) out.json = nullptr;
-  }
-  return out;
+  return detail::to_response(std::move(*raw));
 }
 
 ClientResult<nlohmann::json> Client::call(std::string_view method, std::string_view path,
                                           std::string_view body, std::string_view content_type) {
   auto response = request(method, path, body, content_type);
   if (!response) return response.error();
-  Response& r = *response;
-  if (r.status < 200 || r.status > 299) {
-    const bool is_error_status = r.status >= 400 && r.status <= 599;
-    std::string message = is_error_status ? http_error_message(r)
-                                          : "unexpected HTTP " + std::to_string(r.status) +
-                                                " from " + impl_->server.to_string();
-    nlohmann::json error_body =
-        !r.json.is_null() ? std::move(r.json) : nlohmann::json(std::move(r.body));
-    return ClientError(is_error_status ? ClientError::Kind::http : ClientError::Kind::protocol,
-                       std::move(message), r.status, std::move(error_body));
-  }
-  if (r.json.is_null()) {
-    return ClientError(ClientError::Kind::protocol,
-                       "the response from " + impl_->server.to_string() + " is not JSON", r.status);
-  }
-  return std::move(r.json);
+  return detail::to_result(std::move(*response), impl_->server);
+}
+
+ClientResult<nlohmann::json> Client::call(const ClientResult<detail::ApiCall>& api) {
+  if (!api) return api.error();
+  return call(api->method, api->path, api->body, kJson);
 }
 
 namespace {

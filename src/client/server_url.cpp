@@ -24,11 +24,13 @@ std::string lower(std::string_view s) {
 
 std::string ServerUrl::host_header() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != 80) out += ":" + std::to_string(port);
+  if (port != (tls ? 443 : 80)) out += ":" + std::to_string(port);
   return out;
 }
 
-std::string ServerUrl::to_string() const { return "http://" + host_header() + base_path; }
+std::string ServerUrl::to_string() const {
+  return (tls ? "https://" : "http://") + host_header() + base_path;
+}
 
 ClientResult<ServerUrl> parse_server_url(std::string_view url) {
   if (url.empty()) return usage(url, "empty");
@@ -38,14 +40,14 @@ ClientResult<ServerUrl> parse_server_url(std::string_view url) {
   }
 
   std::string_view rest = url;
+  ServerUrl out;
   if (auto pos = rest.find("://"); pos != std::string_view::npos) {
     const std::string scheme = lower(rest.substr(0, pos));
-    if (scheme == "https") {
-      return ClientError(
-          ClientError::Kind::usage,
-          "TLS not supported yet: use an http:// server URL (got \"" + std::string(url) + "\")");
+    if (scheme != "http" && scheme != "https") {
+      return usage(url, "unsupported scheme \"" + scheme + "\" (use http:// or https://)");
     }
-    if (scheme != "http") return usage(url, "unsupported scheme \"" + scheme + "\"");
+    out.tls = scheme == "https";
+    out.port = out.tls ? 443 : 80;
     rest.remove_prefix(pos + 3);
   }
   if (rest.find_first_of("?#") != std::string_view::npos) {
@@ -59,7 +61,6 @@ ClientResult<ServerUrl> parse_server_url(std::string_view url) {
     return usage(url, "credentials in the URL are not supported (use a token)");
   }
 
-  ServerUrl out;
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "throome/client/client_error.hpp"
+#include "throome/client/data.hpp"
 
 namespace throome::client {
 
@@ -48,6 +49,24 @@ std::string format_issue(const nlohmann::json& issue);
 /// the daemon's message, its status in parentheses, then the details (issues joined by
 /// "; "), e.g. `invalid cluster config (400): services.db.port: must be between 1 and 65535`.
 std::string describe_error(const ClientError& error);
+
+/// Bytes as JSON for output: a string when valid UTF-8, else {"base64": "..."} (the queue
+/// API's convention), null for nullopt.
+nlohmann::json bytes_json(const std::optional<std::string>& bytes);
+
+/// `db query` as a table: the column names as header, one line per row (NULL for null,
+/// JSON text for arrays and objects), then "(N rows)"; "(0 rows)" alone when empty.
+std::string format_query(const QueryResult& result);
+
+/// `db query -o json`: {"columns","rows","row_count","truncated"}.
+nlohmann::json query_json(const QueryResult& result);
+
+/// One record of `queue tail` for people: "PARTITION:OFFSET KEY VALUE" on one line (key "-"
+/// when absent; binary values as base64:...), ending with '\n'.
+std::string format_record(const Record& record);
+
+/// One record as JSON: {"topic","partition","offset","key","value","headers","timestamp"}.
+nlohmann::json record_json(const Record& record);
 
 /// Collapses control characters (newlines, tabs) to spaces so a message stays on one line.
 std::string one_line(std::string_view text);

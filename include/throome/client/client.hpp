@@ -8,8 +8,13 @@
 #include "throome/client/client_error.hpp"
 #include "throome/client/client_options.hpp"
 #include "throome/client/server_url.hpp"
+#include "throome/client/views.hpp"
 
 namespace throome::client {
+
+namespace detail {
+struct ApiCall;
+}  // namespace detail
 
 /// One HTTP response from the daemon, whatever its status.
 struct Response {
@@ -20,9 +25,11 @@ struct Response {
   nlohmann::json json;  // the parsed body when it is JSON, else null
 };
 
-/// A blocking client of the daemon's REST API (v1). Keeps one keep-alive connection and
-/// reconnects when the server closed it. Thread-compatible: use one instance per thread.
-/// Meant for CLIs and applications, never for the daemon's IO threads.
+/// A blocking client of the daemon's REST API (v1): cluster management here, data through the
+/// cache(), db(), queue() and cluster() views. Keeps one keep-alive connection (TLS for
+/// https:// URLs) and reconnects when the server closed it. Thread-compatible: use one
+/// instance per thread. Never use it on an Asio io_context thread: AsyncClient is the
+/// coroutine flavour.
 ///
 /// Every call returns a value or a ClientError: Kind::transport when the daemon cannot be
 /// reached within options.timeout, Kind::http for a non-2xx answer (body() is the daemon's
@@ -30,7 +37,8 @@ struct Response {
 class Client {
  public:
   /// @return a client for options.server_url (nothing is connected yet), or a
-  ///         Kind::usage error for a malformed or https:// URL or a non-positive timeout.
+  ///         Kind::usage error for a malformed URL, a non-positive timeout or TLS files that
+  ///         cannot be loaded.
   static ClientResult<Client> create(ClientOptions options);
 
   Client(Client&&) noexcept;
@@ -39,6 +47,16 @@ class Client {
 
   const ServerUrl& server() const noexcept;
   const ClientOptions& options() const noexcept;
+
+  /// The data views of a cluster; an empty id means options().cluster. Views borrow this
+  /// client. Calls on a view without any cluster id fail with Kind::usage.
+  CacheView cache(std::string_view cluster = {});
+  DbView db(std::string_view cluster = {});
+  QueueView queue(std::string_view cluster = {});
+  ClusterView cluster(std::string_view cluster = {});
+
+  /// How many connections this client has opened so far (keep-alive reuse keeps it at 1).
+  int connections_opened() const noexcept;
 
   /// GET /health. @return {"status","timestamp","version"}.
   ClientResult<nlohmann::json> health();
@@ -74,9 +92,15 @@ class Client {
  private:
   class Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  friend class CacheView;
+  friend class DbView;
+  friend class QueueView;
+  friend class ClusterView;
   /// request() and then: non-2xx -> Kind::http error, 2xx must be JSON.
   ClientResult<nlohmann::json> call(std::string_view method, std::string_view path,
                                     std::string_view body, std::string_view content_type);
+  /// call() for a data-view request built by the codec.
+  ClientResult<nlohmann::json> call(const ClientResult<detail::ApiCall>& api);
   std::unique_ptr<Impl> impl_;
 };
 

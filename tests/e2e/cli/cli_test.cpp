@@ -396,13 +396,17 @@ TEST_F(CliTest, UsageErrorsExit2WithOneLine) {
             "throome-cli: create-cluster needs --name and at least one --service, or -f FILE\n");
 }
 
-TEST_F(CliTest, HttpsIsAUsageError) {
-  auto r = cli_raw({"--server", "https://127.0.0.1:9443", "health"});
-  EXPECT_EQ(r.exit_code, 2);
+TEST_F(CliTest, HttpsToAPlainHttpDaemonFailsTheHandshake) {
+  // The daemon here speaks plain HTTP: the TLS handshake fails, nothing is sent in clear.
+  const std::string url = "https://127.0.0.1:" + std::to_string(daemon_->port());
+  auto r = cli_raw({"--server", url, "--token", "never-in-clear", "health"});
+  EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err,
-            "throome-cli: TLS not supported yet: use an http:// server URL (got "
-            "\"https://127.0.0.1:9443\")\n");
+  EXPECT_EQ(r.err.rfind("throome-cli: TLS handshake with " + url + " failed: ", 0), 0u) << r.err;
+  EXPECT_EQ(daemon_->output().find("never-in-clear"), std::string::npos);
+
+  auto missing_ca = cli_raw({"--server", url, "--cacert", "/nonexistent/ca.pem", "health"});
+  EXPECT_EQ(missing_ca.exit_code, 2);
 }
 
 TEST_F(CliTest, HelpAndVersionSucceed) {

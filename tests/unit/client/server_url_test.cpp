@@ -46,16 +46,25 @@ TEST(ServerUrlTest, RendersCanonicalForm) {
   EXPECT_EQ(parsed("http://h:81").host_header(), "h:81");
 }
 
-TEST(ServerUrlTest, RejectsHttpsWithAClearMessage) {
-  EXPECT_EQ(error_of("https://gw:9443"),
-            "TLS not supported yet: use an http:// server URL (got \"https://gw:9443\")");
-  EXPECT_NE(error_of("HTTPS://gw").find("TLS not supported yet"), std::string::npos);
+TEST(ServerUrlTest, ParsesHttpsWithPort443ByDefault) {
+  auto u = parsed("HTTPS://gw/base/");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.port, 443);
+  EXPECT_EQ(u.host_header(), "gw");
+  EXPECT_EQ(u.to_string(), "https://gw/base");
+  auto v = parsed("https://[::1]:9443");
+  EXPECT_TRUE(v.tls);
+  EXPECT_EQ(v.port, 9443);
+  EXPECT_EQ(v.to_string(), "https://[::1]:9443");
+  EXPECT_FALSE(parsed("gw:9000").tls);
+  EXPECT_EQ(parsed("http://h:443").host_header(), "h:443");
 }
 
 TEST(ServerUrlTest, RejectsMalformedUrls) {
   EXPECT_EQ(error_of(""), "invalid server URL \"\": empty");
-  EXPECT_EQ(error_of("ftp://h:21"),
-            "invalid server URL \"ftp://h:21\": unsupported scheme \"ftp\"");
+  EXPECT_EQ(
+      error_of("ftp://h:21"),
+      "invalid server URL \"ftp://h:21\": unsupported scheme \"ftp\" (use http:// or https://)");
   EXPECT_EQ(error_of("http://:9000"), "invalid server URL \"http://:9000\": no host");
   EXPECT_EQ(error_of("http://"), "invalid server URL \"http://\": no host");
   EXPECT_EQ(error_of("http://h:"), "invalid server URL \"http://h:\": empty port");

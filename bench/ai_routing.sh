@@ -37,15 +37,7 @@ pids+=($!)
 wait_port "$proxy"
 for p in "$fast" "$slow"; do redis-cli -p "$p" SET bench:key "value" > /dev/null; done
 
-throome_port=$(free_port)
-cat > "$work/throome.yaml" <<YAML
-server: {host: 127.0.0.1, port: $throome_port}
-gateway: {clusters_dir: "$work/clusters"}
-logging: {level: warn}
-YAML
-"$throome_bin" --config "$work/throome.yaml" > "$work/throome.log" 2>&1 &
-pids+=($!)
-wait_port "$throome_port"
+start_throome
 
 cat > "$work/post_get.lua" <<'LUA'
 wrk.method = "POST"
@@ -72,11 +64,9 @@ for strategy in round_robin least_connections ai; do
     sleep 0.01
   done
   f0=$(gets "$fast"); s0=$(gets "$slow")
-  wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$work/post_get.lua" "$url" > "$work/$strategy.txt"
+  run_wrk "$strategy" "$conns" "$duration" "$url" "$work/post_get.lua"
   f1=$(gets "$fast"); s1=$(gets "$slow")
-  read -r rps p50 p99 < <(wrk_figures "$work/$strategy.txt")
   share=$(awk -v f=$((f1 - f0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f%%", 100 * f / (f + s) }')
-  grep -E 'Non-2xx|Socket errors' "$work/$strategy.txt" >&2 || true
-  printf '%-20s %10s %9s %9s %12s\n' "$strategy" "$rps" "$p50" "$p99" "$share"
+  printf '%-20s %10s %9s %9s %12s\n' "$strategy" "${rps[$strategy]}" "${p50[$strategy]}" "${p99[$strategy]}" "$share"
   curl -sf -o /dev/null -X DELETE "http://127.0.0.1:$throome_port/api/v1/clusters/$id"
 done

@@ -34,16 +34,7 @@ webdis_pid=$!
 pids+=($webdis_pid)
 wait_port "$webdis_port"
 
-throome_port=$(free_port)
-cat > "$work/throome.yaml" <<YAML
-server: {host: 127.0.0.1, port: $throome_port}
-gateway: {clusters_dir: "$work/clusters", max_connections: 20000}
-logging: {level: ${THROOME_LOG_LEVEL:-warn}}
-YAML
-"$throome_bin" --config "$work/throome.yaml" > "$work/throome.log" 2>&1 &
-throome_pid=$!
-pids+=($throome_pid)
-wait_port "$throome_port"
+start_throome
 curl -sf -o /dev/null -X POST "http://127.0.0.1:$throome_port/api/v1/clusters" \
   -H 'Content-Type: application/json' \
   -d "{\"name\":\"bench\",\"cluster_id\":\"bench\",\"services\":{\"cache\":{\"type\":\"redis\",\"host\":\"127.0.0.1\",\"port\":$redis_port}}}"
@@ -58,28 +49,14 @@ wrk.body = '{"key":"bench:key"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-declare -A rps p50 p99
-run_wrk() {  # name conns url [script]
-  local name=$1 conns=$2 url=$3 script=${4:-}
-  local args=(-t2 -c"$conns" -d"${duration}s" --latency)
-  [ -n "$script" ] && args+=(-s "$script")
-  wrk "${args[@]}" "$url" > "$work/$name.txt"
-  rps[$name]=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
-  p50[$name]=$(awk '$1=="50%" {print $2}' "$work/$name.txt")
-  p99[$name]=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
-  local errors
-  errors=$(awk '/Non-2xx|Socket errors/' "$work/$name.txt")
-  [ -n "$errors" ] && echo "  $name: $errors" >&2
-  return 0
-}
 
 webdis_url="http://127.0.0.1:$webdis_port/GET/bench:key"
 throome_url="http://127.0.0.1:$throome_port/api/v1/clusters/bench/cache/keys/bench:key"
 throome_post="http://127.0.0.1:$throome_port/api/v1/clusters/bench/cache/get"
 for c in 64 256; do
-  run_wrk "webdis_$c" "$c" "$webdis_url"
-  run_wrk "throome_$c" "$c" "$throome_url"
-  run_wrk "throome_post_$c" "$c" "$throome_post" "$work/post_get.lua"
+  run_wrk "webdis_$c" "$c" "$duration" "$webdis_url"
+  run_wrk "throome_$c" "$c" "$duration" "$throome_url"
+  run_wrk "throome_post_$c" "$c" "$duration" "$throome_post" "$work/post_get.lua"
 done
 direct=$(redis-benchmark -p "$redis_port" -t get -c 64 -n $((duration * 60000)) -d 100 --csv -q \
   | awk -F'"' '/GET/ {print $4}')

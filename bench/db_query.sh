@@ -49,16 +49,7 @@ done
 pgbench -i -s 10 -q -h 127.0.0.1 -p "$pg_port" -U postgres postgres > "$work/pgbench-init.log" 2>&1
 accounts=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -XAtqc 'SELECT count(*) FROM pgbench_accounts' postgres)
 
-throome_port=$(free_port)
-cat > "$work/throome.yaml" <<YAML
-server: {host: 127.0.0.1, port: $throome_port}
-gateway: {clusters_dir: "$work/clusters", max_connections: 20000}
-logging: {level: ${THROOME_LOG_LEVEL:-warn}}
-YAML
-"$throome_bin" --config "$work/throome.yaml" > "$work/throome.log" 2>&1 &
-throome_pid=$!
-pids+=("$throome_pid")
-wait_port "$throome_port"
+start_throome
 curl -sf -o /dev/null -X POST "http://127.0.0.1:$throome_port/api/v1/clusters" \
   -H 'Content-Type: application/json' -d @- <<JSON
 {"name": "bench", "cluster_id": "bench",
@@ -98,21 +89,9 @@ read -r direct_p50 direct_p99 < <(cat "$work"/direct.* 2>/dev/null | awk '{print
   awk '{v[NR] = $1} END { if (NR == 0) { print "n/a n/a"; exit }
        printf "%.2fms %.2fms\n", v[int(NR * 0.50) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000 }')
 
-declare -A rps p50 p99
-run_wrk() {  # name conns duration
-  local name=$1 conns=$2 secs=$3
-  wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/point_select.lua" "$url" > "$work/$name.txt"
-  rps[$name]=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
-  p50[$name]=$(awk '$1=="50%" {print $2}' "$work/$name.txt")
-  p99[$name]=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
-  local errors
-  errors=$(awk '/Non-2xx|Socket errors/' "$work/$name.txt")
-  [ -n "$errors" ] && echo "  $name: $errors" >&2
-  return 0
-}
-run_wrk warmup 16 2
-run_wrk throome_16 16 "$duration"
-run_wrk throome_64 64 "$duration"
+run_wrk warmup 16 2 "$url" "$work/point_select.lua"
+run_wrk throome_16 16 "$duration" "$url" "$work/point_select.lua"
+run_wrk throome_64 64 "$duration" "$url" "$work/point_select.lua"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo

@@ -29,3 +29,32 @@ wait_port() {
 wrk_figures() {
   awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}' "$1"
 }
+
+# start_throome [EXTRA_YAML]: the daemon ($throome_bin) on a free port with its clusters dir in
+# $work; sets $throome_port and $throome_pid.
+start_throome() {
+  throome_port=$(free_port)
+  cat > "$work/throome.yaml" <<YAML
+server: {host: 127.0.0.1, port: $throome_port}
+gateway: {clusters_dir: "$work/clusters", max_connections: 20000}
+logging: {level: ${THROOME_LOG_LEVEL:-warn}}
+${1:-}
+YAML
+  "$throome_bin" --config "$work/throome.yaml" > "$work/throome.log" 2>&1 &
+  throome_pid=$!
+  pids+=("$throome_pid")
+  wait_port "$throome_port"
+}
+
+# run_wrk NAME CONNS SECONDS URL [LUA_SCRIPT]: one wrk run (2 threads, keep-alive); its figures
+# land in rps[NAME], p50[NAME], p99[NAME]; errors wrk reports are printed to stderr.
+declare -gA rps p50 p99
+run_wrk() {
+  local name=$1 conns=$2 secs=$3 url=$4 script=${5:-}
+  local args=(-t2 -c"$conns" -d"${secs}s" --latency)
+  [ -n "$script" ] && args+=(-s "$script")
+  wrk "${args[@]}" "$url" > "$work/$name.txt"
+  read -r "rps[$name]" "p50[$name]" "p99[$name]" < <(wrk_figures "$work/$name.txt")
+  grep -E 'Non-2xx|Socket errors' "$work/$name.txt" | sed "s/^/  $name: /" >&2 || true
+  return 0
+}

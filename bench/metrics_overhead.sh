@@ -73,7 +73,7 @@ LUA
 declare -A rps_list cpu_list
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }  # utime + stime
 clk_tck=$(getconf CLK_TCK)
-run_wrk() {  # config route round
+run_round() {  # config route round
   local name=$1 route=$2 round=$3 url args out rps requests errors t0 t1 cpu
   args=(-t2 -c64 -d"${duration}s")
   if [ "$route" = post ]; then
@@ -100,7 +100,7 @@ run_wrk() {  # config route round
 echo "Cache GET of a 100-byte value: wrk -t2 -c64, ${duration}s x $rounds rounds per point, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for route in post get; do
   for round in $(seq 1 "$rounds"); do
-    for name in "${configs[@]}"; do run_wrk "$name" "$route" "$round"; done
+    for name in "${configs[@]}"; do run_round "$name" "$route" "$round"; done
   done
 done
 

@@ -49,15 +49,7 @@ end=$(date +%s.%N)
 kcat_rate=$(awk -v n="$kcat_messages" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')
 
 # 2. The gateway.
-throome_port=$(free_port)
-cat > "$work/throome.yaml" <<YAML
-server: {host: 127.0.0.1, port: $throome_port}
-gateway: {clusters_dir: "$work/clusters", max_connections: 20000}
-logging: {level: ${THROOME_LOG_LEVEL:-warn}}
-YAML
-"$throome_bin" --config "$work/throome.yaml" > "$work/throome.log" 2>&1 &
-pids+=($!)
-wait_port "$throome_port"
+start_throome
 base="http://127.0.0.1:$throome_port/api/v1/clusters/bench/queue"
 curl -sf -o /dev/null -X POST "http://127.0.0.1:$throome_port/api/v1/clusters" \
   -H 'Content-Type: application/json' \
@@ -81,20 +73,8 @@ wrk.body = '{"topic":"bench-single","message":"$value"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-declare -A rps p50 p99
-run_wrk() {  # name conns script
-  local name=$1 conns=$2 script=$3
-  wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$script" "$base/publish" > "$work/$name.txt"
-  rps[$name]=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
-  p50[$name]=$(awk '$1=="50%" {print $2}' "$work/$name.txt")
-  p99[$name]=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
-  local errors
-  errors=$(awk '/Non-2xx|Socket errors/' "$work/$name.txt")
-  [ -n "$errors" ] && echo "  $name: $errors" >&2
-  return 0
-}
-run_wrk batch_64 64 "$work/batch.lua"
-run_wrk single_64 64 "$work/single.lua"
+run_wrk batch_64 64 "$duration" "$base/publish" "$work/batch.lua"
+run_wrk single_64 64 "$duration" "$base/publish" "$work/single.lua"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 msgs() { awk -v r="$1" -v n="$2" 'BEGIN { printf "%.0f", r * n }'; }

@@ -31,7 +31,9 @@ bool try_connect(std::uint16_t port) {
   return ok;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const std::string& log_file) {
+}  // namespace
+
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
@@ -49,10 +51,10 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log_file) {
   return pid;
 }
 
-void stop_pid(pid_t pid) {
+void stop_process(pid_t pid, int sig, std::chrono::seconds grace) {
   if (pid <= 0) return;
-  ::kill(pid, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  ::kill(pid, sig);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   int status = 0;
   while (::waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
@@ -63,8 +65,6 @@ void stop_pid(pid_t pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
-
-}  // namespace
 
 std::uint16_t free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -122,7 +122,7 @@ bool RedisServer::try_start() {
     argv.push_back(options_.password);
   }
   for (const auto& e : options_.extra) argv.push_back(e);
-  pid_ = spawn(argv, (dir_.path() / "redis.log").string());
+  pid_ = spawn_logged(argv, (dir_.path() / "redis.log").string());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
@@ -133,13 +133,13 @@ bool RedisServer::try_start() {
     if (try_connect(port_)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  stop_pid(pid_);
+  stop_process(pid_);
   pid_ = -1;
   return false;
 }
 
 void RedisServer::stop() {
-  stop_pid(pid_);
+  stop_process(pid_);
   pid_ = -1;
 }
 

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -15,6 +16,14 @@ namespace throome::testing {
 /// A free TCP port on 127.0.0.1 right now (bound to port 0, then released). Servers started
 /// on it retry with another port if it was taken in between.
 std::uint16_t free_loopback_port();
+
+/// Starts `argv` (looked up on PATH) with stdout and stderr appended to `log_file` and stdin
+/// from /dev/null. @return its PID. Throws std::runtime_error when it cannot be started.
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_file);
+
+/// Sends `sig` to `pid` and reaps it, with SIGKILL after `grace`. No-op for pid <= 0.
+void stop_process(pid_t pid, int sig = SIGTERM,
+                  std::chrono::seconds grace = std::chrono::seconds(10));
 
 /// A private redis-server on 127.0.0.1 and a free port, data in a temp dir. Started once per
 /// test binary through a shared fixture; stopped (by PID) on destruction.

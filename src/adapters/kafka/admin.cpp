@@ -152,6 +152,48 @@ rd_kafka_event_t* Admin::wait_result(rd_kafka_queue_t* queue) {
   return rd_kafka_queue_poll(queue, ms(options_.timeout));
 }
 
+Result<void> Admin::topic_call(
+    rd_kafka_admin_op_t op, const std::string& what,
+    const std::function<void(rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& submit,
+    TopicResults results_of, const std::string* missing_topic) {
+  std::array<char, 512> err{};
+  const auto request_timeout =
+      std::max(std::chrono::milliseconds(50), options_.timeout - std::chrono::milliseconds(100));
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk_, op);
+  rd_kafka_AdminOptions_set_request_timeout(opts, ms(request_timeout), err.data(), err.size());
+  rd_kafka_AdminOptions_set_operation_timeout(opts, ms(request_timeout), err.data(), err.size());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
+  submit(opts, queue);
+  rd_kafka_event_t* ev = wait_result(queue);
+  Result<void> result;
+  if (ev == nullptr) {
+    result = admin_error(RD_KAFKA_RESP_ERR__TIMED_OUT, what);
+  } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    result = admin_error(rd_kafka_event_error(ev), what);
+  } else {
+    std::size_t n = 0;
+    const rd_kafka_topic_result_t** results = results_of(ev, &n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      if (missing_topic != nullptr && e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        result = Error(Errc::not_found, "topic \"" + *missing_topic + "\" does not exist");
+        continue;
+      }
+      Error failure = admin_error(e, what);
+      if (const char* text = rd_kafka_topic_result_error_string(results[i])) {
+        failure = Error(failure.code(), failure.message(),
+                        {{"kafka_error", rd_kafka_err2name(e)}, {"kafka_message", text}});
+      }
+      result = failure;
+    }
+  }
+  if (ev != nullptr) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_AdminOptions_destroy(opts);
+  return result;
+}
+
 Result<void> Admin::create_topic(const TopicSpec& spec) {
   if (broken_) return *broken_;
   std::array<char, 512> err{};
@@ -164,77 +206,29 @@ Result<void> Admin::create_topic(const TopicSpec& spec) {
       return Error(Errc::bad_request, "invalid topic config \"" + k + "\"");
     }
   }
-  const auto request_timeout =
-      std::max(std::chrono::milliseconds(50), options_.timeout - std::chrono::milliseconds(100));
-  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(opts, ms(request_timeout), err.data(), err.size());
-  rd_kafka_AdminOptions_set_operation_timeout(opts, ms(request_timeout), err.data(), err.size());
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
-  rd_kafka_CreateTopics(rk_, &topic, 1, opts, queue);
-  rd_kafka_event_t* ev = wait_result(queue);
-  Result<void> result;
-  const std::string what = "create topic " + spec.name;
-  if (ev == nullptr) {
-    result = admin_error(RD_KAFKA_RESP_ERR__TIMED_OUT, what);
-  } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    result = admin_error(rd_kafka_event_error(ev), what);
-  } else {
-    std::size_t n = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-      if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        Error failure = admin_error(e, what);
-        if (const char* s = rd_kafka_topic_result_error_string(results[i])) {
-          failure = Error(failure.code(), failure.message(),
-                          {{"kafka_error", rd_kafka_err2name(e)}, {"kafka_message", s}});
-        }
-        result = failure;
-      }
-    }
-  }
-  if (ev != nullptr) rd_kafka_event_destroy(ev);
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_AdminOptions_destroy(opts);
+  const auto submit = [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* queue) {
+    rd_kafka_CreateTopics(rk_, &topic, 1, opts, queue);
+  };
+  const TopicResults results = [](rd_kafka_event_t* ev, std::size_t* n) {
+    return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), n);
+  };
+  auto result = topic_call(RD_KAFKA_ADMIN_OP_CREATETOPICS, "create topic " + spec.name, submit,
+                           results, nullptr);
   rd_kafka_NewTopic_destroy(topic);
   return result;
 }
 
 Result<void> Admin::delete_topic(const std::string& name) {
   if (broken_) return *broken_;
-  std::array<char, 512> err{};
   rd_kafka_DeleteTopic_t* topic = rd_kafka_DeleteTopic_new(name.c_str());
-  const auto request_timeout =
-      std::max(std::chrono::milliseconds(50), options_.timeout - std::chrono::milliseconds(100));
-  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(opts, ms(request_timeout), err.data(), err.size());
-  rd_kafka_AdminOptions_set_operation_timeout(opts, ms(request_timeout), err.data(), err.size());
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
-  rd_kafka_DeleteTopics(rk_, &topic, 1, opts, queue);
-  rd_kafka_event_t* ev = wait_result(queue);
-  Result<void> result;
-  const std::string what = "delete topic " + name;
-  if (ev == nullptr) {
-    result = admin_error(RD_KAFKA_RESP_ERR__TIMED_OUT, what);
-  } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    result = admin_error(rd_kafka_event_error(ev), what);
-  } else {
-    std::size_t n = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-      if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-        result = Error(Errc::not_found, "topic \"" + name + "\" does not exist");
-      } else if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        result = admin_error(e, what);
-      }
-    }
-  }
-  if (ev != nullptr) rd_kafka_event_destroy(ev);
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_AdminOptions_destroy(opts);
+  const auto submit = [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* queue) {
+    rd_kafka_DeleteTopics(rk_, &topic, 1, opts, queue);
+  };
+  const TopicResults results = [](rd_kafka_event_t* ev, std::size_t* n) {
+    return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), n);
+  };
+  auto result =
+      topic_call(RD_KAFKA_ADMIN_OP_DELETETOPICS, "delete topic " + name, submit, results, &name);
   rd_kafka_DeleteTopic_destroy(topic);
   return result;
 }

@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,15 @@ class Admin {
  private:
   Result<std::vector<TopicInfo>> metadata(const std::string* only);
   rd_kafka_event_t* wait_result(rd_kafka_queue_t* queue);
+  // The per-topic results of a CreateTopics/DeleteTopics result event.
+  using TopicResults = const rd_kafka_topic_result_t** (*)(rd_kafka_event_t*, std::size_t*);
+  // Runs one topic admin call (`submit` issues it on the options and queue given) within the
+  // client's timeout; per-topic errors become the result (UNKNOWN_TOPIC_OR_PART is "not
+  // found" when `missing_topic` is given).
+  Result<void> topic_call(
+      rd_kafka_admin_op_t op, const std::string& what,
+      const std::function<void(rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& submit,
+      TopicResults results_of, const std::string* missing_topic);
 
   ClientOptions options_;
   std::optional<Error> broken_;

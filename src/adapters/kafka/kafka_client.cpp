@@ -267,6 +267,31 @@ asio::awaitable<Result<std::vector<Position>>> start_positions(std::shared_ptr<S
   co_return out;
 }
 
+// A pooled reader assigned to every partition of `topic` from `cursor` (see start_positions).
+// On failure the reader, if one was taken, goes back to the pool as not reusable.
+asio::awaitable<Result<ConsumerPtr>> assigned_reader(std::shared_ptr<State> s, std::string topic,
+                                                     std::vector<Position> cursor, StartFrom from) {
+  auto info_job = [s, topic] { return s->admin->topic(topic); };
+  auto info_op = on_worker(s, std::move(info_job));
+  auto info = co_await std::move(info_op);
+  if (!info) co_return info.error();
+  auto start_op = start_positions(s, *info, std::move(cursor), from);
+  auto start = co_await std::move(start_op);
+  if (!start) co_return start.error();
+  auto reader_op = take_reader(s);
+  auto reader = co_await std::move(reader_op);
+  if (!reader) co_return reader.error();
+  auto r = *reader;
+  auto assign_job = [r, topic, positions = *start] { return r->assign(topic, positions); };
+  auto assigned_op = on_worker(s, std::move(assign_job));
+  auto assigned = co_await std::move(assigned_op);
+  if (!assigned) {
+    give_back(s, r, false);
+    co_return assigned.error();
+  }
+  co_return r;
+}
+
 class StreamImpl final : public Stream {
  public:
   StreamImpl(std::shared_ptr<State> s, ConsumerPtr c, bool group)
@@ -470,26 +495,10 @@ class KafkaClient final : public Client {
 
   asio::awaitable<Result<ReadResult>> read(ReadRequest request) override {
     auto s = s_;
-    auto info_job = [s, topic = request.topic] { return s->admin->topic(topic); };
-    auto info_op = on_worker(s, std::move(info_job));
-    auto info = co_await std::move(info_op);
-    if (!info) co_return info.error();
-    auto start_op = start_positions(s, *info, std::move(request.positions), request.from);
-    auto start = co_await std::move(start_op);
-    if (!start) co_return start.error();
-    auto reader_op = take_reader(s);
+    auto reader_op = assigned_reader(s, request.topic, std::move(request.positions), request.from);
     auto reader = co_await std::move(reader_op);
     if (!reader) co_return reader.error();
-    auto r = *reader;
-    auto assign_job = [r, topic = request.topic, positions = *start] {
-      return r->assign(topic, positions);
-    };
-    auto assigned_op = on_worker(s, std::move(assign_job));
-    auto assigned = co_await std::move(assigned_op);
-    if (!assigned) {
-      give_back(s, r, false);
-      co_return assigned.error();
-    }
+    auto r = std::move(*reader);
     Result<std::vector<Record>> records = Error();
     {
       InUse use(r);
@@ -542,26 +551,10 @@ class KafkaClient final : public Client {
       }
       co_return StreamPtr(std::make_unique<StreamImpl>(s, std::move(*created), true));
     }
-    auto info_job = [s, topic = spec.topic] { return s->admin->topic(topic); };
-    auto info_op = on_worker(s, std::move(info_job));
-    auto info = co_await std::move(info_op);
-    if (!info) co_return info.error();
-    auto start_op = start_positions(s, *info, std::move(spec.positions), spec.from);
-    auto start = co_await std::move(start_op);
-    if (!start) co_return start.error();
-    auto reader_op = take_reader(s);
+    auto reader_op = assigned_reader(s, spec.topic, std::move(spec.positions), spec.from);
     auto reader = co_await std::move(reader_op);
     if (!reader) co_return reader.error();
-    auto r = *reader;
-    auto assign_job = [r, topic = spec.topic, positions = *start] {
-      return r->assign(topic, positions);
-    };
-    auto assigned_op = on_worker(s, std::move(assign_job));
-    auto assigned = co_await std::move(assigned_op);
-    if (!assigned) {
-      give_back(s, r, false);
-      co_return assigned.error();
-    }
+    auto r = std::move(*reader);
     co_return StreamPtr(std::make_unique<StreamImpl>(s, std::move(r), false));
   }
 

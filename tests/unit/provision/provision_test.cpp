@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "provision/child_process.hpp"
 #include "provision/commands.hpp"
@@ -202,9 +203,14 @@ TEST(Children, SpawnedInOwnGroupAndStoppedBySignal) {
   EXPECT_EQ(::getpgid(pid), pid) << "own process group";
   const auto started = detail::process_start_time(pid);
   ASSERT_TRUE(started.has_value());
+  // The child writes its line on its own schedule: wait for it (polling, with a deadline).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (detail::log_tail(log) != "started" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(detail::log_tail(log), "started");
   EXPECT_TRUE(detail::stop_process({pid, *started}, SIGTERM, std::chrono::seconds(5), true));
   EXPECT_FALSE(detail::process_start_time(pid).has_value());
-  EXPECT_EQ(detail::log_tail(log), "started");
 
   EXPECT_EQ(detail::run_to_completion(spawner, {"/bin/sh", "-c", "echo out; exit 3"}, log, error),
             3);

@@ -101,12 +101,18 @@ TEST(PostgresCommands, InitdbAndPostmasterArguments) {
 }
 
 TEST(Setpriv, SwitchesUserThenSetsTheDeathSignal) {
-  const auto argv = detail::with_setpriv("/usr/bin/setpriv", "postgres", "INT", {"/bin/postgres", "-D", "x"});
-  const std::vector<std::string> expected{"/usr/bin/setpriv", "--reuid=postgres",
-                                          "--regid=postgres", "--init-groups",
-                                          "--pdeathsig",      "INT",
-                                          "--",               "/bin/postgres",
-                                          "-D",               "x"};
+  const auto argv =
+      detail::with_setpriv("/usr/bin/setpriv", "postgres", "INT", {"/bin/postgres", "-D", "x"});
+  const std::vector<std::string> expected{"/usr/bin/setpriv",
+                                          "--reuid=postgres",
+                                          "--regid=postgres",
+                                          "--init-groups",
+                                          "--pdeathsig",
+                                          "INT",
+                                          "--",
+                                          "/bin/postgres",
+                                          "-D",
+                                          "x"};
   EXPECT_EQ(argv, expected);
   const auto plain = detail::with_setpriv("/usr/bin/setpriv", "", "TERM", {"/bin/redis-server"});
   const std::vector<std::string> expected_plain{"/usr/bin/setpriv", "--pdeathsig", "TERM", "--",
@@ -119,9 +125,8 @@ TEST(FindExecutable, SearchesPathInOrderAndAcceptsPaths) {
   make_executable(dir.path() / "b" / "tool");
   make_executable(dir.path() / "c" / "tool");
   std::ofstream(dir.path() / "a" / "tool");  // a missing dir entry: "a" does not exist
-  const std::string path =
-      (dir.path() / "a").string() + "::" + (dir.path() / "b").string() + ":" +
-      (dir.path() / "c").string();
+  const std::string path = (dir.path() / "a").string() + "::" + (dir.path() / "b").string() + ":" +
+                           (dir.path() / "c").string();
   EXPECT_EQ(detail::find_executable("tool", path), dir.path() / "b" / "tool");
   EXPECT_EQ(detail::find_executable("nope", path), std::nullopt);
   EXPECT_EQ(detail::find_executable((dir.path() / "c" / "tool").string(), ""),

@@ -191,8 +191,8 @@ Manager::LoadSummary Manager::reload() {
   }
   // Clusters whose files went away: their servers stop, their data stays in the state dir.
   for (const auto& [id, running] : current->clusters) {
-    const bool kept = std::any_of(next.begin(), next.end(),
-                                  [&](const ClusterPtr& c) { return c->id() == id; });
+    const bool kept =
+        std::any_of(next.begin(), next.end(), [&](const ClusterPtr& c) { return c->id() == id; });
     if (!kept) retain_provisioned(id, nullptr, false);
   }
   summary.loaded = next.size();

@@ -94,8 +94,8 @@ pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& log_fi
     sigaddset(&defaults, s);
   }
   posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> args = argv;
   std::vector<char*> c_args;
@@ -156,9 +156,7 @@ bool is_alive(const PidRecord& record) {
   return start && *start == record.start_time;
 }
 
-bool child_exited(pid_t pid, int& status) {
-  return ::waitpid(pid, &status, WNOHANG) == pid;
-}
+bool child_exited(pid_t pid, int& status) { return ::waitpid(pid, &status, WNOHANG) == pid; }
 
 bool stop_process(const PidRecord& record, int signal, std::chrono::milliseconds grace,
                   bool our_child) {

@@ -1,8 +1,8 @@
 #include "provision/child_server.hpp"
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <thread>
@@ -117,10 +117,10 @@ Result<std::unique_ptr<LocalServer>> launch(const StartContext& ctx, const Servi
           retry = true;
           break;
         }
-        reason = WIFSIGNALED(status)
-                     ? "was killed by signal " + std::to_string(WTERMSIG(status)) +
-                           " during start-up"
-                     : "exited during start-up with code " + std::to_string(WEXITSTATUS(status));
+        reason =
+            WIFSIGNALED(status)
+                ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " during start-up"
+                : "exited during start-up with code " + std::to_string(WEXITSTATUS(status));
         return start_failure(spec, plan.what, reason, plan.log_file);
       }
       auto ready = plan.probe(port, last_error);

@@ -33,7 +33,7 @@ class ChildServer final : public LocalServer {
 
 /// How to launch one kind of child server and tell when it is ready.
 struct LaunchPlan {
-  std::string what;  // "redis-server", "postgres": in messages
+  std::string what;     // "redis-server", "postgres": in messages
   std::string package;  // Debian package, in messages
   std::filesystem::path log_file;
   std::filesystem::path pid_file;

@@ -37,8 +37,7 @@ std::vector<std::string> postgres_argv(const std::filesystem::path& bin_dir,
 /// started it dies (no orphans after a crash or SIGKILL), and runs as `user` (uid/gid and
 /// groups of that account) when `user` is set. setpriv execs: the PID stays the server's.
 std::vector<std::string> with_setpriv(const std::string& setpriv, std::string_view user,
-                                      std::string_view death_signal,
-                                      std::vector<std::string> argv);
+                                      std::string_view death_signal, std::vector<std::string> argv);
 
 /// The first executable `name` in the colon-separated `path_var` (or `name` itself when it
 /// contains a slash and is executable). @return nullopt when there is none.

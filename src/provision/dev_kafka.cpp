@@ -29,9 +29,9 @@ Result<std::unique_ptr<LocalServer>> start_dev_kafka(const StartContext&, const 
   try {
     broker = kafka::DevBroker::start(1);
   } catch (const std::exception& e) {
-    return Error(Errc::backend_unavailable, "provisioning service \"" + spec.name +
-                                                "\" failed: cannot start the dev Kafka broker: " +
-                                                e.what());
+    return Error(Errc::backend_unavailable,
+                 "provisioning service \"" + spec.name +
+                     "\" failed: cannot start the dev Kafka broker: " + e.what());
   }
   // librdkafka's mock cluster binds an ephemeral port of its choosing: "127.0.0.1:<port>".
   const auto& bootstrap = broker->bootstrap();
@@ -40,7 +40,8 @@ Result<std::unique_ptr<LocalServer>> start_dev_kafka(const StartContext&, const 
   if (port <= 0 || !detail::port_accepts(port)) {
     return Error(Errc::backend_unavailable, "provisioning service \"" + spec.name +
                                                 "\" failed: the dev Kafka broker does not accept "
-                                                "connections on " + bootstrap);
+                                                "connections on " +
+                                                bootstrap);
   }
   spdlog::warn(
       "provision: {}/{} is a DEVELOPMENT-ONLY Kafka broker (librdkafka's in-process mock "

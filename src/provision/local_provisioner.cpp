@@ -56,9 +56,9 @@ Result<std::vector<Started>> LocalProvisioner::start(config::ClusterConfig& writ
   nlohmann::json issues = nlohmann::json::array();
   for (const auto& svc : written.services) {
     if (svc.provision && !loopback_host(svc.host)) {
-      issues.push_back({{"path", "services." + svc.name + ".host"},
-                        {"message", "a provisioned service listens on 127.0.0.1 (got \"" +
-                                        svc.host + "\")"}});
+      issues.push_back(
+          {{"path", "services." + svc.name + ".host"},
+           {"message", "a provisioned service listens on 127.0.0.1 (got \"" + svc.host + "\")"}});
     }
     if (svc.provision && !svc.replicas.empty()) {
       issues.push_back({{"path", "services." + svc.name + ".replicas"},
@@ -75,8 +75,8 @@ Result<std::vector<Started>> LocalProvisioner::start(config::ClusterConfig& writ
   std::error_code ec;
   fs::create_directories(options_.state_dir, ec);
   if (ec) {
-    return Error(Errc::internal,
-                 "cannot create the state dir " + options_.state_dir.string() + ": " + ec.message());
+    return Error(Errc::internal, "cannot create the state dir " + options_.state_dir.string() +
+                                     ": " + ec.message());
   }
   const StartContext ctx{options_, *spawner_, path_var_};
 
@@ -155,7 +155,8 @@ void LocalProvisioner::stop_locked(std::string_view cluster_id, ClusterServers& 
   if (remove_data) {
     std::error_code ec;
     fs::remove_all(service_dir(cluster_id, name), ec);
-    if (ec) spdlog::error("provision: cannot remove data of {}/{}: {}", cluster_id, name, ec.message());
+    if (ec)
+      spdlog::error("provision: cannot remove data of {}/{}: {}", cluster_id, name, ec.message());
   }
 }
 
@@ -205,7 +206,7 @@ void LocalProvisioner::stop_all() {
 }
 
 std::shared_ptr<kafka::DevBroker> LocalProvisioner::dev_broker(std::string_view cluster_id,
-                                                              std::string_view service) const {
+                                                               std::string_view service) const {
   std::lock_guard lock(mu_);
   auto c = clusters_.find(cluster_id);
   if (c == clusters_.end()) return nullptr;

@@ -82,15 +82,14 @@ Result<void> ensure_role_and_database(PGconn* c, const ServiceSpec& spec) {
   auto exists = exec(c, "SELECT 1 FROM pg_roles WHERE rolname = $1", {spec.username}, error);
   if (!error.empty()) return Error(Errc::backend_error, error);
   const bool have_role = PQntuples(exists.get()) > 0;
-  const std::string sql = (have_role ? "ALTER ROLE " : "CREATE ROLE ") + role +
-                          " WITH LOGIN PASSWORD " + password;
+  const std::string sql =
+      (have_role ? "ALTER ROLE " : "CREATE ROLE ") + role + " WITH LOGIN PASSWORD " + password;
   exec(c, sql, {}, error);
   if (!error.empty()) return Error(Errc::backend_error, "creating role: " + error);
   auto db = exec(c, "SELECT 1 FROM pg_database WHERE datname = $1", {spec.database}, error);
   if (!error.empty()) return Error(Errc::backend_error, error);
   if (PQntuples(db.get()) == 0) {
-    exec(c, "CREATE DATABASE " + quoted_identifier(c, spec.database) + " OWNER " + role, {},
-         error);
+    exec(c, "CREATE DATABASE " + quoted_identifier(c, spec.database) + " OWNER " + role, {}, error);
     if (!error.empty()) return Error(Errc::backend_error, "creating database: " + error);
   }
   return {};
@@ -170,8 +169,10 @@ Result<std::unique_ptr<LocalServer>> start_postgres(const StartContext& ctx,
     fs::path blocking;
     if (!traversable_by_others(spec.dir, blocking)) {
       return Error(Errc::validation_failed,
-                   "cannot provision service \"" + spec.name + "\": the postgres account cannot "
-                       "reach " + spec.dir.string() + " because " + blocking.string() +
+                   "cannot provision service \"" + spec.name +
+                       "\": the postgres account cannot "
+                       "reach " +
+                       spec.dir.string() + " because " + blocking.string() +
                        " is not traversable by other users; run chmod o+x on it or set "
                        "gateway.state_dir (THROOME_STATE_DIR) to a directory below one that is",
                    {{"service", spec.name}, {"directory", blocking.string()}});
@@ -199,8 +200,7 @@ Result<std::unique_ptr<LocalServer>> start_postgres(const StartContext& ctx,
     std::string error;
     const int rc = detail::run_to_completion(
         ctx.spawner,
-        detail::with_setpriv(setpriv->string(), user, "KILL",
-                             detail::initdb_argv(*bin_dir, data)),
+        detail::with_setpriv(setpriv->string(), user, "KILL", detail::initdb_argv(*bin_dir, data)),
         initdb_log, error);
     if (rc != 0) {
       fs::remove_all(data, ec);

@@ -40,8 +40,8 @@ bool ping(int port, const ServiceSpec& spec, std::string& last_error) {
       lengths.push_back(a.size());
     }
     return std::unique_ptr<redisReply, void (*)(void*)>(
-        static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(args.size()),
-                                                  args.data(), lengths.data())),
+        static_cast<redisReply*>(
+            redisCommandArgv(c.get(), static_cast<int>(args.size()), args.data(), lengths.data())),
         &freeReplyObject);
   };
   if (!spec.password.empty()) {
@@ -72,16 +72,15 @@ Result<std::unique_ptr<LocalServer>> start_redis(const StartContext& ctx, const 
   const auto binary = detail::find_executable(ctx.options.redis_server, ctx.path_var);
   if (!binary) {
     return Error(Errc::internal,
-                 "cannot provision service \"" + spec.name + "\": redis-server not found (looked for \"" +
-                     ctx.options.redis_server +
+                 "cannot provision service \"" + spec.name +
+                     "\": redis-server not found (looked for \"" + ctx.options.redis_server +
                      "\" on PATH); install the Debian package redis-server "
                      "(apt-get install redis-server)",
                  {{"service", spec.name}, {"package", "redis-server"}});
   }
   const auto setpriv = detail::find_executable("setpriv", ctx.path_var + ":/usr/bin:/bin");
   if (!setpriv) {
-    return Error(Errc::internal,
-                 "setpriv not found; install the Debian package util-linux",
+    return Error(Errc::internal, "setpriv not found; install the Debian package util-linux",
                  {{"package", "util-linux"}});
   }
   std::error_code ec;

@@ -18,8 +18,8 @@ class DevBroker;
 namespace throome::adapters {
 
 /// The in-process dev broker of a provisioned kafka service (cluster id, service name), or null.
-using DevBrokerLookup = std::function<std::shared_ptr<kafka::DevBroker>(std::string_view,
-                                                                        std::string_view)>;
+using DevBrokerLookup =
+    std::function<std::shared_ptr<kafka::DevBroker>(std::string_view, std::string_view)>;
 
 /// Builds real adapters (hiredis on the daemon's io_context, ...) for each service.
 class AdapterFactory final : public cluster::BackendFactory {

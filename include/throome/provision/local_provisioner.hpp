@@ -53,7 +53,7 @@ class LocalProvisioner final : public Provisioner {
   struct Running {
     config::ServiceType type = config::ServiceType::redis;
     std::unique_ptr<LocalServer> server;
-    std::string fingerprint;      // settings it runs with; a change restarts it
+    std::string fingerprint;       // settings it runs with; a change restarts it
     std::string written_password;  // as stored, to keep a generated one on a PUT without it
     std::string resolved_password;
   };

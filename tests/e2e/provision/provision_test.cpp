@@ -115,16 +115,14 @@ class Provisioning : public ::testing::Test {
 };
 
 json demo_body(const std::string& id) {
-  return {{"name", "Provisioned"},
-          {"cluster_id", id},
-          {"services",
-           {{"cache", {{"type", "redis"}, {"provision", true}}},
-            {"db",
-             {{"type", "postgres"},
-              {"provision", true},
-              {"username", "app"},
-              {"database", "shop"}}},
-            {"events", {{"type", "kafka"}, {"provision", true}}}}}};
+  return {
+      {"name", "Provisioned"},
+      {"cluster_id", id},
+      {"services",
+       {{"cache", {{"type", "redis"}, {"provision", true}}},
+        {"db",
+         {{"type", "postgres"}, {"provision", true}, {"username", "app"}, {"database", "shop"}}},
+        {"events", {{"type", "kafka"}, {"provision", true}}}}}};
 }
 
 TEST_F(Provisioning, CreateUseRestartKillAndDelete) {
@@ -199,8 +197,8 @@ TEST_F(Provisioning, CreateUseRestartKillAndDelete) {
   ASSERT_GT(redis_pid, 0);
   ASSERT_GT(pg_pid, 0);
   json put_body = view.json();
-  auto put = call(*daemon, "PUT", "/api/v1/clusters/p1", {{"name", "Provisioned"},
-                                                          {"config", put_body["config"]}});
+  auto put = call(*daemon, "PUT", "/api/v1/clusters/p1",
+                  {{"name", "Provisioned"}, {"config", put_body["config"]}});
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(pid_of("p1", "cache"), redis_pid);
   EXPECT_EQ(pid_of("p1", "db"), pg_pid);

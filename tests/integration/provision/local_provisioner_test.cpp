@@ -63,7 +63,7 @@ std::string redis(int port, const std::string& password, std::vector<std::string
     }
     auto* r = static_cast<redisReply*>(
         redisCommandArgv(c.get(), static_cast<int>(v.size()), v.data(), l.data()));
-    std::string out = r == nullptr ? "NO REPLY"
+    std::string out = r == nullptr        ? "NO REPLY"
                       : r->str != nullptr ? std::string(r->str, r->len)
                                           : std::to_string(r->integer);
     if (r != nullptr) freeReplyObject(r);
@@ -169,8 +169,7 @@ TEST_F(LocalProvisionerTest, PostgresRoleAndDatabaseAreCreatedAndRollbackRemoves
   c.services.push_back(db);
   auto resolved = c;
   auto started = p.start(c, resolved);
-  ASSERT_TRUE(started) << started.error().message() << "\n"
-                       << started.error().details().dump(2);
+  ASSERT_TRUE(started) << started.error().message() << "\n" << started.error().details().dump(2);
   EXPECT_EQ(c.services[0].username, "throome");
   EXPECT_EQ(c.services[0].database, "throome");
   EXPECT_EQ(c.services[0].password.size(), 32u);

@@ -74,8 +74,9 @@ class ManagerProvisionTest : public ::testing::Test {
   ManagerProvisionTest()
       : store(tmp.path() / "clusters"),
         fake(std::make_shared<FakeProvisioner>()),
-        manager(store, registry, [](const std::string&) { return std::optional<std::string>(); },
-                {}, nullptr, fake) {}
+        manager(
+            store, registry, [](const std::string&) { return std::optional<std::string>(); }, {},
+            nullptr, fake) {}
 
   testing::TempDir tmp;
   Store store;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "provision/child_process.hpp"
 #include "provision/commands.hpp"
@@ -100,12 +101,18 @@ TEST(PostgresCommands, InitdbAndPostmasterArguments) {
 }
 
 TEST(Setpriv, SwitchesUserThenSetsTheDeathSignal) {
-  const auto argv = detail::with_setpriv("/usr/bin/setpriv", "postgres", "INT", {"/bin/postgres", "-D", "x"});
-  const std::vector<std::string> expected{"/usr/bin/setpriv", "--reuid=postgres",
-                                          "--regid=postgres", "--init-groups",
-                                          "--pdeathsig",      "INT",
-                                          "--",               "/bin/postgres",
-                                          "-D",               "x"};
+  const auto argv =
+      detail::with_setpriv("/usr/bin/setpriv", "postgres", "INT", {"/bin/postgres", "-D", "x"});
+  const std::vector<std::string> expected{"/usr/bin/setpriv",
+                                          "--reuid=postgres",
+                                          "--regid=postgres",
+                                          "--init-groups",
+                                          "--pdeathsig",
+                                          "INT",
+                                          "--",
+                                          "/bin/postgres",
+                                          "-D",
+                                          "x"};
   EXPECT_EQ(argv, expected);
   const auto plain = detail::with_setpriv("/usr/bin/setpriv", "", "TERM", {"/bin/redis-server"});
   const std::vector<std::string> expected_plain{"/usr/bin/setpriv", "--pdeathsig", "TERM", "--",
@@ -118,9 +125,8 @@ TEST(FindExecutable, SearchesPathInOrderAndAcceptsPaths) {
   make_executable(dir.path() / "b" / "tool");
   make_executable(dir.path() / "c" / "tool");
   std::ofstream(dir.path() / "a" / "tool");  // a missing dir entry: "a" does not exist
-  const std::string path =
-      (dir.path() / "a").string() + "::" + (dir.path() / "b").string() + ":" +
-      (dir.path() / "c").string();
+  const std::string path = (dir.path() / "a").string() + "::" + (dir.path() / "b").string() + ":" +
+                           (dir.path() / "c").string();
   EXPECT_EQ(detail::find_executable("tool", path), dir.path() / "b" / "tool");
   EXPECT_EQ(detail::find_executable("nope", path), std::nullopt);
   EXPECT_EQ(detail::find_executable((dir.path() / "c" / "tool").string(), ""),
@@ -202,9 +208,14 @@ TEST(Children, SpawnedInOwnGroupAndStoppedBySignal) {
   EXPECT_EQ(::getpgid(pid), pid) << "own process group";
   const auto started = detail::process_start_time(pid);
   ASSERT_TRUE(started.has_value());
+  // The child writes its line on its own schedule: wait for it (polling, with a deadline).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (detail::log_tail(log) != "started" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(detail::log_tail(log), "started");
   EXPECT_TRUE(detail::stop_process({pid, *started}, SIGTERM, std::chrono::seconds(5), true));
   EXPECT_FALSE(detail::process_start_time(pid).has_value());
-  EXPECT_EQ(detail::log_tail(log), "started");
 
   EXPECT_EQ(detail::run_to_completion(spawner, {"/bin/sh", "-c", "echo out; exit 3"}, log, error),
             3);

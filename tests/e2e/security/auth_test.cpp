@@ -128,6 +128,7 @@ class Security : public ::testing::Test {
     write_cluster(clusters, "other", "services:\n" + redis);
     write_cluster(clusters, "tiny",
                   "services:\n" + redis + "limits: {requests_per_second: 0.2, burst: 2}\n");
+    write_cluster(clusters, "narrow", "services:\n" + pg + "limits: {max_in_flight: 1}\n");
     postgres_->psql("CREATE TABLE IF NOT EXISTS sec_items (v int)");
 
     DaemonProcess::Options o;
@@ -358,6 +359,43 @@ TEST_F(Security, ClusterRateLimitAppliesToEveryKey) {
   EXPECT_FALSE(last.header("retry-after").empty());
   // Cluster administration is not throttled by the data-plane limit.
   EXPECT_EQ(call("GET", "/api/v1/clusters/tiny", "", key_headers(Who::operator_)).status, 200);
+}
+
+TEST_F(Security, InFlightCapGives503WithoutQueueing) {
+  // One slow query holds the only slot of "narrow"; a second request is refused at once.
+  HttpResult slow;
+  std::thread holder([&] {
+    slow = call("POST", "/api/v1/clusters/narrow/db/query",
+                R"({"query":"SELECT pg_sleep(3) AS slept"})", key_headers(Who::admin));
+  });
+  // Await the condition: PostgreSQL runs the sleep (so the first request holds its slot).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool running = false;
+  while (!running && std::chrono::steady_clock::now() < deadline) {
+    running = postgres_->psql(
+                  "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                  "'SELECT pg_sleep(3)%'") != "0";
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(running);
+  const auto start = std::chrono::steady_clock::now();
+  auto refused = call("POST", "/api/v1/clusters/narrow/db/query", R"({"query":"SELECT 1"})",
+                      key_headers(Who::admin));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << "it waited";
+  expect_error(refused, 503, "overloaded", "second request on narrow");
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  // Other clusters are not affected.
+  EXPECT_EQ(call("POST", "/api/v1/clusters/shop/db/query", R"({"query":"SELECT 1"})",
+                 key_headers(Who::admin))
+                .status,
+            200);
+  holder.join();
+  EXPECT_EQ(slow.status, 200) << slow.body;
+  // The slot was given back with the response.
+  EXPECT_EQ(call("POST", "/api/v1/clusters/narrow/db/query", R"({"query":"SELECT 1"})",
+                 key_headers(Who::admin))
+                .status,
+            200);
 }
 
 TEST_F(Security, KeysNeverReachLogsOrResponses) {

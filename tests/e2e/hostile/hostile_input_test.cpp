@@ -95,6 +95,9 @@ class HostileInput : public ::testing::Test {
     }
   }
   static void TearDownTestSuite() {
+    // A clean exit after all that: under ASan a leak report makes it non-zero.
+    const int code = daemon_->stop();
+    EXPECT_EQ(code, 0) << daemon_->output().substr(0, 20'000);
     delete daemon_;
     delete dir_;
     delete broker_;
@@ -324,6 +327,10 @@ TEST_F(HostileInput, HeaderInjectionNeverSplitsTheResponseHead) {
        std::vector<std::string>{"abc%0d%0aSet-Cookie:%20evil", "a b", std::string(300, 'x'),
                                 std::string("\x7f\x80\xff", 3)}) {
     auto r = call("GET", "/health", "", {{"X-Request-ID", id}});
+    if (id[0] == '\x7f') {
+      expect_bad_request(r, "a control character in a header value is broken HTTP");
+      continue;
+    }
     EXPECT_EQ(r.status, 200);
     EXPECT_TRUE(r.header("set-cookie").empty());
     if (id.find(' ') != std::string::npos || id.size() > 128 || id[0] == '\x7f') {
@@ -438,12 +445,17 @@ TEST_F(HostileInput, HugeAndNegativeNumbersAreRefused) {
   }
   // Query parameters.
   for (const std::string q :
-       {"limit=-1", "limit=99999999999999999999", "limit=abc", "timeout_ms=-5",
-        "timeout_ms=99999999999", "partition=-2", "offset=-99999999999999999999",
-        "partition=99999999999"}) {
+       {"max=-1", "max=0", "max=99999999999999999999", "max=abc", "max=1e3", "max_bytes=-1",
+        "max_bytes=99999999999", "timeout_ms=-5", "timeout_ms=99999999999", "timeout_ms=",
+        "from=yesterday", "cursor=%ff%00", "cursor=AAAA"}) {
     auto r = call("GET", "/api/v1/clusters/h/queue/topics/keep/records?" + q);
-    expect_client_error(r, "records?" + q);
+    expect_bad_request(r, "records?" + q);
   }
+  // A 70 KB cursor: the request line alone is over this daemon's 8 KiB header limit.
+  auto huge_cursor = call("GET", "/api/v1/clusters/h/queue/topics/keep/records?cursor=" +
+                                     std::string(70'000, 'A'));
+  EXPECT_EQ(huge_cursor.status, 431);
+  expect_client_error(huge_cursor, "70 KB cursor");
   for (const std::string q : {"limit=-1", "limit=18446744073709551616", "limit=1e9x"}) {
     expect_bad_request(call("GET", "/api/v1/activity?" + q), "activity?" + q);
   }
@@ -671,7 +683,7 @@ TEST_F(HostileInput, TraversalIdsNeverReachTheClustersDir) {
     auto id = r.json().value("id", "");
     EXPECT_EQ(id.find('/'), std::string::npos);
     EXPECT_EQ(id.find(".."), std::string::npos);
-    EXPECT_EQ(call("DELETE", "/api/v1/clusters/" + id).status, 204);
+    EXPECT_EQ(call("DELETE", "/api/v1/clusters/" + id).status, 200);
   } else {
     expect_client_error(r, "name ../../etc");
   }
@@ -686,7 +698,7 @@ TEST_F(HostileInput, InvalidUtf8InPathsAndKeys) {
   for (const std::string target :
        {"/api/v1/clusters/%ff%fe", "/api/v1/clusters/h/services/%c3%28",
         "/api/v1/clusters/h/queue/topics/%ff", "/api/v1/clusters/h/db/statements/%e2%82",
-        "/api/v1/clusters/h/activity?service=%ff", "/api/v1/%ff", "/%ff%ff"}) {
+        "/api/v1/clusters/h/services/%ff/activity", "/api/v1/%ff", "/%ff%ff"}) {
     auto r = call("GET", target);
     expect_client_error(r, "GET " + target);
   }
@@ -741,7 +753,7 @@ TEST_F(HostileInput, PerRequestCapsNameTheLimit) {
 
   json argv = json::array({"EXISTS"});
   for (int i = 0; i < 10'001; ++i) argv.push_back("k");
-  expect_cap(post("/api/v1/clusters/h/cache/command", {{"command", argv}}), "command",
+  expect_cap(post("/api/v1/clusters/h/cache/command", {{"args", argv}}), "args",
              "10002 command arguments");
 
   json commands = json::array();

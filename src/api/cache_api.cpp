@@ -369,7 +369,8 @@ asio::awaitable<Response> CacheApi::mset(Request& req) {
         req, field_error("values", "must be a non-empty object of key: value"));
   }
   if (values->size() > kMaxItems) {
-    co_return http::error_response(req, field_error("values", "has more than " + std::to_string(kMaxItems) + " entries"));
+    co_return http::error_response(
+        req, field_error("values", "has more than " + std::to_string(kMaxItems) + " entries"));
   }
   std::vector<std::string> argv{"MSET"};
   for (const auto& [k, v] : values->items()) {
@@ -504,7 +505,8 @@ asio::awaitable<Response> CacheApi::hset(Request& req) {
           req, field_error("fields", "must be a non-empty object of field: value"));
     }
     if (fields->size() > kMaxItems) {
-      co_return http::error_response(req, field_error("fields", "has more than " + std::to_string(kMaxItems) + " entries"));
+      co_return http::error_response(
+          req, field_error("fields", "has more than " + std::to_string(kMaxItems) + " entries"));
     }
     for (const auto& [name, v] : fields->items()) {
       auto value = value_of(v, "fields." + name, call->encoding);

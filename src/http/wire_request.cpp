@@ -12,8 +12,8 @@ Result<Request> parse_wire_request(std::string_view bytes, const WireLimits& lim
   namespace bhttp = boost::beast::http;
   bhttp::request_parser<bhttp::string_body> parser;
   parser.eager(true);
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
   parser.body_limit(limits.max_body_bytes);
   boost::beast::error_code ec;
   std::size_t used = 0;

@@ -1,7 +1,6 @@
 #include "throome/router/routing_backend_factory.hpp"
 
 #include <algorithm>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -22,7 +22,7 @@ class RouteTable {
     enum class Kind { found, not_found, method_not_allowed, bad_path } kind = Kind::not_found;
     const Handler* handler = nullptr;
     Access access = Access::administer;  // of the matched route (found only)
-    std::string route;  // the template
+    std::string route;                   // the template
     std::vector<std::pair<std::string, std::string>> params;
     std::vector<std::string> allowed;  // methods for the path (405 Allow, CORS preflight)
   };

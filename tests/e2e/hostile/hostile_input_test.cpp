@@ -59,8 +59,9 @@ class HostileInput : public ::testing::Test {
 
     // Known contents the hostile requests must leave alone.
     redis_->cli({"SET", "keep", "v"});
-    postgres_->psql("CREATE TABLE items (id int PRIMARY KEY, name text); "
-                    "INSERT INTO items VALUES (1, 'one')");
+    postgres_->psql(
+        "CREATE TABLE items (id int PRIMARY KEY, name text); "
+        "INSERT INTO items VALUES (1, 'one')");
     broker_->create_topic("keep", 1);
     kcat_produce(broker_->bootstrap(), "keep", {"m1"});
 
@@ -130,10 +131,11 @@ class HostileInput : public ::testing::Test {
     for (std::string k; std::getline(in, k);) lines.push_back(k);
     std::sort(lines.begin(), lines.end());
     for (const auto& k : lines) s.redis += k + "=" + redis_->cli({"GET", k}) + "\n";
-    s.postgres = postgres_->psql(
-        "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
-        "WHERE schemaname = 'public'") +
-                 "|" + postgres_->psql("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM items");
+    s.postgres =
+        postgres_->psql(
+            "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
+            "WHERE schemaname = 'public'") +
+        "|" + postgres_->psql("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM items");
     auto listing = run_command({"kcat", "-b", broker_->bootstrap(), "-L"});
     std::set<std::string> topics;
     std::istringstream lin(listing.out);
@@ -218,20 +220,29 @@ TEST_F(HostileInput, MalformedHttpGets400AndACloseOrJustAClose) {
       {"bare CR in header value", "GET /health HTTP/1.1\r\nX-Request-ID: a\rSet-Cookie: y\r\n\r\n"},
       {"NUL in header value", std::string("GET /health HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 34)},
       {"LF-only line endings", "GET /health HTTP/1.1\nHost: x\n\n"},
-      {"bad chunk size", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + set_body + "\r\n0\r\n\r\n"},
-      {"chunk longer than said", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                                 "Transfer-Encoding: chunked\r\n\r\n2\r\n" + set_body +
-                                 "\r\n0\r\n\r\n"},
-      {"huge chunk size", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                          "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nab\r\n"},
-      {"negative content length", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                                  "Content-Length: -5\r\n\r\n" + set_body},
-      {"two content lengths", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                              "Content-Length: 3\r\nContent-Length: 23\r\n\r\n" + set_body},
-      {"content length and chunked", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                                     "Content-Length: 23\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                         set_body},
+      {"bad chunk size",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Transfer-Encoding: chunked\r\n\r\nzz\r\n" +
+           set_body + "\r\n0\r\n\r\n"},
+      {"chunk longer than said",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n2\r\n" +
+           set_body + "\r\n0\r\n\r\n"},
+      {"huge chunk size",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nab\r\n"},
+      {"negative content length",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Content-Length: -5\r\n\r\n" +
+           set_body},
+      {"two content lengths",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Content-Length: 3\r\nContent-Length: 23\r\n\r\n" +
+           set_body},
+      {"content length and chunked",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Content-Length: 23\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           set_body},
       {"binary garbage", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) +
                              std::string(200, '\xff') + "\r\n\r\n"},
   };
@@ -244,10 +255,12 @@ TEST_F(HostileInput, TruncatedRequestsAreDroppedWithoutEffect) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"request line only", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\n"},
       {"header cut", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\nContent-Le"},
-      {"body cut", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                   "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"key\":\"x\",\"va"},
-      {"chunked cut", "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"key"},
+      {"body cut",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"key\":\"x\",\"va"},
+      {"chunked cut",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"key"},
   };
   for (const auto& [what, bytes] : cases) {
     const auto start = Clock::now();
@@ -402,15 +415,20 @@ TEST_F(HostileInput, YamlThatHungTheParserIsRefusedQuickly) {
     auto error = expect_bad_request(r, "yaml " + body);
     EXPECT_EQ(error.value("code", ""), "invalid_json");
     EXPECT_LT(Clock::now() - start, 5s) << body;
-    expect_bad_request(call("POST", "/api/v1/clusters/validate", body,
-                            {{"Content-Type", "application/yaml"}}),
-                       "validate yaml " + body);
+    expect_bad_request(
+        call("POST", "/api/v1/clusters/validate", body, {{"Content-Type", "application/yaml"}}),
+        "validate yaml " + body);
   }
 }
 
 TEST_F(HostileInput, HugeAndNegativeNumbersAreRefused) {
-  const std::vector<std::string> bad_ints = {"-1", "-9223372036854775808", "18446744073709551615",
-                                             "99999999999999999999999", "1e400", "1.5", "-0.5",
+  const std::vector<std::string> bad_ints = {"-1",
+                                             "-9223372036854775808",
+                                             "18446744073709551615",
+                                             "99999999999999999999999",
+                                             "1e400",
+                                             "1.5",
+                                             "-0.5",
                                              "1e30"};
   struct Target {
     std::string path;
@@ -424,7 +442,8 @@ TEST_F(HostileInput, HugeAndNegativeNumbersAreRefused) {
       {"/api/v1/clusters/h/cache/lpop", "count", {{"key", "keep"}}},
       {"/api/v1/clusters/h/db/query", "max_rows", {{"query", "SELECT 1"}}},
       {"/api/v1/clusters/h/db/query", "timeout_ms", {{"query", "SELECT 1"}}},
-      {"/api/v1/clusters/h/db/execute", "timeout_ms",
+      {"/api/v1/clusters/h/db/execute",
+       "timeout_ms",
        {{"query", "INSERT INTO items VALUES (2, 'two')"}}},
       {"/api/v1/clusters/h/queue/publish", "partition", {{"topic", "keep"}, {"message", "x"}}},
       {"/api/v1/clusters/h/queue/topics", "num_partitions", {{"topic", "newtopic"}}},
@@ -446,14 +465,14 @@ TEST_F(HostileInput, HugeAndNegativeNumbersAreRefused) {
   // Query parameters.
   for (const std::string q :
        {"max=-1", "max=0", "max=99999999999999999999", "max=abc", "max=1e3", "max_bytes=-1",
-        "max_bytes=99999999999", "timeout_ms=-5", "timeout_ms=99999999999", "timeout_ms=",
-        "from=yesterday", "cursor=%ff%00", "cursor=AAAA"}) {
+        "max_bytes=99999999999", "timeout_ms=-5", "timeout_ms=99999999999",
+        "timeout_ms=", "from=yesterday", "cursor=%ff%00", "cursor=AAAA"}) {
     auto r = call("GET", "/api/v1/clusters/h/queue/topics/keep/records?" + q);
     expect_bad_request(r, "records?" + q);
   }
   // A 70 KB cursor: the request line alone is over this daemon's 8 KiB header limit.
-  auto huge_cursor = call("GET", "/api/v1/clusters/h/queue/topics/keep/records?cursor=" +
-                                     std::string(70'000, 'A'));
+  auto huge_cursor = call(
+      "GET", "/api/v1/clusters/h/queue/topics/keep/records?cursor=" + std::string(70'000, 'A'));
   EXPECT_EQ(huge_cursor.status, 431);
   expect_client_error(huge_cursor, "70 KB cursor");
   for (const std::string q : {"limit=-1", "limit=18446744073709551616", "limit=1e9x"}) {
@@ -504,8 +523,7 @@ class OpenApiBodies {
 
   // Never assigns one YAML::Node to another: yaml-cpp's operator= rebinds the referenced
   // node inside the document.
-  static YAML::Node at(const YAML::Node& n, const std::vector<std::string>& parts,
-                       std::size_t i) {
+  static YAML::Node at(const YAML::Node& n, const std::vector<std::string>& parts, std::size_t i) {
     if (i == parts.size()) return n;
     return at(n[parts[i]], parts, i + 1);
   }
@@ -574,9 +592,8 @@ class OpenApiBodies {
 
 TEST_F(HostileInput, WrongJsonTypeForEveryDocumentedField) {
   const std::vector<std::pair<std::string, json>> samples = {
-      {"string", "hostile"},        {"integer", 7},     {"number", 2.5},
-      {"boolean", true},            {"array", json::array({1})},
-      {"object", {{"x", 1}}},
+      {"string", "hostile"},       {"integer", 7},         {"number", 2.5}, {"boolean", true},
+      {"array", json::array({1})}, {"object", {{"x", 1}}},
   };
   auto cases = OpenApiBodies().cases();
   ASSERT_GT(cases.size(), 100u) << "docs/openapi.yaml was not read as expected";
@@ -596,8 +613,8 @@ TEST_F(HostileInput, WrongJsonTypeForEveryDocumentedField) {
       json body = c.base;
       body[c.field] = value;
       auto r = call(c.method, path, body.dump());
-      expect_client_error(r, c.method + " " + path + " " + c.field + " as " + type + ": " +
-                                 body.dump());
+      expect_client_error(
+          r, c.method + " " + path + " " + c.field + " as " + type + ": " + body.dump());
       ++sent;
     }
   }
@@ -610,8 +627,8 @@ TEST_F(HostileInput, WrongJsonTypeForEveryDocumentedField) {
 TEST_F(HostileInput, NullBytesInSqlArgsIdsAndNames) {
   // PostgreSQL text cannot hold NUL, and libpq would cut the statement at the first one:
   // "SELECT 1\0; DROP TABLE items" must not run as "SELECT 1" (or at all).
-  for (const std::string& path : {std::string("/api/v1/clusters/h/db/query"),
-                                  std::string("/api/v1/clusters/h/db/execute")}) {
+  for (const std::string& path :
+       {std::string("/api/v1/clusters/h/db/query"), std::string("/api/v1/clusters/h/db/execute")}) {
     auto r = post(path, {{"query", std::string("SELECT 1\0; DROP TABLE items", 27)}});
     expect_bad_request(r, path + " NUL in SQL");
     r = post(path, {{"query", "SELECT $1::text"}, {"args", {std::string("a\0b", 3)}}});
@@ -623,8 +640,8 @@ TEST_F(HostileInput, NullBytesInSqlArgsIdsAndNames) {
                     {{"query", std::string("INSERT INTO items VALUES (3, $1)")},
                      {"args", {std::string("three\0", 6)}}}}}});
   expect_bad_request(tx, "NUL in a transaction argument");
-  auto named = post("/api/v1/clusters/h/db/statements/item_by_id",
-                    {{"args", {std::string("1\0", 2)}}});
+  auto named =
+      post("/api/v1/clusters/h/db/statements/item_by_id", {{"args", {std::string("1\0", 2)}}});
   expect_bad_request(named, "NUL in a named statement argument");
 
   // Ids and names in paths and bodies.
@@ -646,15 +663,23 @@ TEST_F(HostileInput, NullBytesInSqlArgsIdsAndNames) {
   cluster["cluster_id"] = "ok1";
   cluster["services"] = {{std::string("c\0d", 3), {{"type", "redis"}, {"host", "h"}, {"port", 1}}}};
   expect_client_error(post("/api/v1/clusters", cluster), "NUL in a service name");
-  cluster["services"] = {{"c", {{"type", "redis"}, {"host", std::string("h\0st", 4)}, {"port", 1}}}};
+  cluster["services"] = {
+      {"c", {{"type", "redis"}, {"host", std::string("h\0st", 4)}, {"port", 1}}}};
   expect_client_error(post("/api/v1/clusters", cluster), "NUL in a host");
 }
 
 TEST_F(HostileInput, TraversalIdsNeverReachTheClustersDir) {
-  const std::vector<std::string> ids = {"..",        "%2e%2e",           "..%2f..%2fetc",
-                                        "%2E%2E%2F", "..%5c..%5cx",       "%252e%252e%252f",
-                                        "h%2f..",    "%2fetc%2fpasswd",  "h%2F%2E%2E%2Fh",
-                                        "%c0%ae%c0%ae", "..%00"};
+  const std::vector<std::string> ids = {"..",
+                                        "%2e%2e",
+                                        "..%2f..%2fetc",
+                                        "%2E%2E%2F",
+                                        "..%5c..%5cx",
+                                        "%252e%252e%252f",
+                                        "h%2f..",
+                                        "%2fetc%2fpasswd",
+                                        "h%2F%2E%2E%2Fh",
+                                        "%c0%ae%c0%ae",
+                                        "..%00"};
   for (const auto& id : ids) {
     const auto target = "/api/v1/clusters/" + id;
     expect_client_error(call("GET", target), "GET " + target);
@@ -743,8 +768,8 @@ TEST_F(HostileInput, PerRequestCapsNameTheLimit) {
 
   json statements = json::array();
   for (int i = 0; i < 1'001; ++i) statements.push_back({{"query", "SELECT 1"}});
-  expect_cap(post("/api/v1/clusters/h/db/transaction", {{"statements", statements}}),
-             "statements", "1001 statements");
+  expect_cap(post("/api/v1/clusters/h/db/transaction", {{"statements", statements}}), "statements",
+             "1001 statements");
 
   json messages = json::array();
   for (int i = 0; i < 10'001; ++i) messages.push_back({{"value", ""}});

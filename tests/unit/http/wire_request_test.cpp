@@ -43,18 +43,17 @@ TEST(ParseWireRequest, MalformedAndTruncatedInputIsBadRequest) {
 
 TEST(ParseWireRequest, LimitsGive431And413) {
   WireLimits limits{1024, 16};
-  auto header = parse_wire_request(
-      "GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n", limits);
+  auto header =
+      parse_wire_request("GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n", limits);
   ASSERT_FALSE(header.has_value());
   EXPECT_EQ(header.error().code(), Errc::header_too_large);
   auto body = parse_wire_request(
       "POST / HTTP/1.1\r\nContent-Length: 17\r\n\r\n" + std::string(17, 'b'), limits);
   ASSERT_FALSE(body.has_value());
   EXPECT_EQ(body.error().code(), Errc::payload_too_large);
-  auto chunked = parse_wire_request(
-      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" + std::string(32, 'c') +
-          "\r\n0\r\n\r\n",
-      limits);
+  auto chunked = parse_wire_request("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" +
+                                        std::string(32, 'c') + "\r\n0\r\n\r\n",
+                                    limits);
   ASSERT_FALSE(chunked.has_value());
   EXPECT_EQ(chunked.error().code(), Errc::payload_too_large);
 }

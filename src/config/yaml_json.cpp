@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 namespace throome::config::detail {
 namespace {
@@ -123,12 +124,14 @@ class Converter {
         return scalar_value(node);
       case YAML::NodeType::Sequence: {
         check_collection_tag(node, kTagSeq);
+        const PathEntry entered(*this, node);
         ordered_json array = ordered_json::array();
         for (const auto& item : node) array.push_back(convert(item));
         return array;
       }
       case YAML::NodeType::Map: {
         check_collection_tag(node, kTagMap);
+        const PathEntry entered(*this, node);
         ordered_json object = ordered_json::object();
         for (const auto& entry : node) {
           std::string key = key_text(entry.first);
@@ -179,7 +182,33 @@ class Converter {
     throw ConversionError{key.Mark(), "mapping keys must be scalars"};
   }
 
+  /// Keeps `node` on the path from the root while its children are converted. An alias to a
+  /// node on that path (`a: &x {b: *x}`) would expand forever: it is an error, as is nesting
+  /// deeper than kMaxYamlDepth.
+  class PathEntry {
+   public:
+    PathEntry(Converter& converter, const YAML::Node& node) : path_(converter.path_) {
+      for (const YAML::Node& open : path_) {
+        if (open.is(node)) {
+          throw ConversionError{node.Mark(), "an alias refers to a node that contains it"};
+        }
+      }
+      if (path_.size() >= kMaxYamlDepth) {
+        throw ConversionError{node.Mark(), "nested more than " + std::to_string(kMaxYamlDepth) +
+                                               " levels deep"};
+      }
+      path_.push_back(node);
+    }
+    ~PathEntry() { path_.pop_back(); }
+    PathEntry(const PathEntry&) = delete;
+    PathEntry& operator=(const PathEntry&) = delete;
+
+   private:
+    std::vector<YAML::Node>& path_;
+  };
+
   std::size_t nodes_ = 0;
+  std::vector<YAML::Node> path_;
 };
 
 bool is_yaml11_ambiguous(std::string_view text) {

@@ -118,5 +118,39 @@ TEST(YamlToJson, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(tree.error().code(), Errc::invalid_json);
 }
 
+TEST(YamlToJson, NestingIsBoundedBelowTheParsersOwnLimit) {
+  const auto nested = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  auto tree = yaml_to_json(nested(kMaxYamlDepth));
+  ASSERT_TRUE(tree) << tree.error().message();
+  tree = yaml_to_json(nested(kMaxYamlDepth + 1));
+  ASSERT_FALSE(tree);
+  EXPECT_EQ(tree.error().code(), Errc::invalid_json);
+  EXPECT_NE(tree.error().message().find("nested more than 100 levels deep"), std::string::npos)
+      << tree.error().message();
+}
+
+// Found by fuzz_cluster_yaml: an anchor whose own mapping holds an alias to it made the
+// conversion recurse until the stack overflowed.
+TEST(YamlToJson, AliasInsideTheNodeItNamesIsAnError) {
+  for (const char* text : {"base: &b {type: redis, a: *b}\nservices: {a: *b}\n",
+                           "&x [1, *x]\n", "a: &x\n  b:\n    c: *x\n"}) {
+    auto tree = yaml_to_json(text);
+    ASSERT_FALSE(tree) << text;
+    EXPECT_EQ(tree.error().code(), Errc::invalid_json);
+    EXPECT_NE(tree.error().message().find("an alias refers to a node that contains it"),
+              std::string::npos)
+        << tree.error().message();
+  }
+}
+
+TEST(YamlToJson, RepeatedAliasesToSiblingsExpand) {
+  auto tree = yaml_to_json("base: &b {type: redis, port: 1}\nservices: {a: *b, b: *b}\n");
+  ASSERT_TRUE(tree) << tree.error().message();
+  EXPECT_EQ((*tree)["services"].dump(),
+            R"({"a":{"type":"redis","port":1},"b":{"type":"redis","port":1}})");
+}
+
 }  // namespace
 }  // namespace throome::config::detail

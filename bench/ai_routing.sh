@@ -6,6 +6,8 @@
 # (from its own INFO commandstats).
 #
 #   bench/ai_routing.sh [DURATION_SECONDS] [DELAY_MS]      (defaults 10, 5)
+#   TAIL=1 bench/ai_routing.sh ...   also: how many HTTP and per-backend requests took longer
+#                                    than DELAY_MS/2 (bench/latency_tail.py on /metrics)
 #
 # Needs: a build of throome (build-release/ by default, or THROOME_BIN), redis-server,
 # redis-cli, wrk, python3.
@@ -64,9 +66,16 @@ for strategy in round_robin least_connections ai; do
     sleep 0.01
   done
   f0=$(gets "$fast"); s0=$(gets "$slow")
+  curl -sf "http://127.0.0.1:$throome_port/metrics" > "$work/before.txt"
   run_wrk "$strategy" "$conns" "$duration" "$url" "$work/post_get.lua"
+  curl -sf "http://127.0.0.1:$throome_port/metrics" > "$work/after.txt"
   f1=$(gets "$fast"); s1=$(gets "$slow")
   share=$(awk -v f=$((f1 - f0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f%%", 100 * f / (f + s) }')
   printf '%-20s %10s %9s %9s %12s\n' "$strategy" "${rps[$strategy]}" "${p50[$strategy]}" "${p99[$strategy]}" "$share"
+  # TAIL=1: which requests were slow, from the daemon's own histograms (HTTP and per backend).
+  if [ -n "${TAIL:-}" ]; then
+    python3 "$root/bench/latency_tail.py" "$work/before.txt" "$work/after.txt" "$id" \
+      "$(awk -v d="$delay_ms" 'BEGIN { print d / 2 }')"
+  fi
   curl -sf -o /dev/null -X DELETE "http://127.0.0.1:$throome_port/api/v1/clusters/$id"
 done

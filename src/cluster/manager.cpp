@@ -190,7 +190,8 @@ Manager::LoadSummary Manager::reload() {
     next.push_back(std::move(built->cluster));
   }
   // Clusters whose files went away: their servers stop, their data stays in the state dir.
-  for (const auto& [id, running] : current->clusters) {
+  for (const auto& entry : current->clusters) {
+    const std::string& id = entry.first;
     const bool kept =
         std::any_of(next.begin(), next.end(), [&](const ClusterPtr& c) { return c->id() == id; });
     if (!kept) retain_provisioned(id, nullptr, false);

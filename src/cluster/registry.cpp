@@ -7,10 +7,10 @@ Registry::Registry() : current_(std::make_shared<const Snapshot>()) {}
 template <class F>
 void Registry::modify(F&& f) {
   std::lock_guard lock(write_mu_);
-  auto next = std::make_shared<Snapshot>(*current_.load(std::memory_order_acquire));
+  auto next = std::make_shared<Snapshot>(*current_.load());
   f(*next);
   ++next->version;
-  current_.store(std::move(next), std::memory_order_release);
+  current_.store(std::move(next));
 }
 
 void Registry::upsert(ClusterPtr cluster) {

@@ -29,6 +29,7 @@
 #include "http/beast_request.hpp"
 #include "http/upgrade.hpp"
 #include "throome/common/io_pool.hpp"
+#include "throome/common/shared_slot.hpp"
 #include "throome/http/dispatcher.hpp"
 #include "throome/http/error_response.hpp"
 
@@ -112,7 +113,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::steady_timer shutdown_timer;
   std::atomic<bool> stopping{false};
   std::atomic<bool> done_fired{false};
-  std::atomic<std::shared_ptr<SslContext>> tls_context;  // null: plain HTTP
+  SharedSlot<SslContext> tls_context;  // null: plain HTTP
   std::function<void()> on_done;
 
   mutable std::mutex mu;

@@ -72,7 +72,10 @@ std::vector<prometheus::MetricFamily> GatewayCollector::Collect() const {
       circuit.metric.push_back(gauge(v, labels));
     }
   };
-  for (const auto& [id, c] : snapshot->clusters) {
+  for (const auto& entry : snapshot->clusters) {
+    // Named, not a structured binding: clang 14 (the fuzz build) cannot capture bindings.
+    const std::string& id = entry.first;
+    const auto& c = entry.second;
     const auto& b = c->backends();
     for (const auto& r : b.redis) {
       const std::size_t ready = r.client ? r.client->ready_connections() : 0;

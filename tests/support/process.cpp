@@ -352,6 +352,53 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes,
   return out;
 }
 
+DribbleResult dribble(std::uint16_t port, const std::string& head, const std::string& piece,
+                      std::chrono::milliseconds interval, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  DribbleResult result;
+  const int fd = connect_loopback(port);
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  bool open = true;
+  try {
+    write_all(fd, head);
+  } catch (const std::runtime_error&) {
+    open = false;
+    result.closed_by_server = true;
+  }
+  auto next_piece = Clock::now() + interval;
+  char buf[4096];
+  while (open && Clock::now() < deadline) {
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::min(next_piece, deadline) - Clock::now());
+    pollfd p{fd, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+    if (r < 0 && errno == EINTR) continue;
+    if (r > 0) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        result.closed_by_server = true;
+        break;
+      }
+      result.received.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (Clock::now() >= next_piece) {
+      try {
+        write_all(fd, piece);
+      } catch (const std::runtime_error&) {
+        result.closed_by_server = true;  // EPIPE / ECONNRESET: the server is gone
+        break;
+      }
+      next_piece += interval;
+    }
+  }
+  result.open_for = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  ::close(fd);
+  return result;
+}
+
 HttpConnection::HttpConnection(std::uint16_t port) : fd_(connect_loopback(port)) {}
 
 HttpConnection::~HttpConnection() {

@@ -107,6 +107,19 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// What a slowloris client saw: how long the server kept its connection, whether the server
+/// closed it, and the bytes it answered.
+struct DribbleResult {
+  std::chrono::milliseconds open_for{0};
+  bool closed_by_server = false;
+  std::string received;
+};
+
+/// A slowloris client: on a fresh connection, writes `head`, then `piece` every `interval`
+/// until the server closes the connection or `timeout` passes.
+DribbleResult dribble(std::uint16_t port, const std::string& head, const std::string& piece,
+                      std::chrono::milliseconds interval, std::chrono::milliseconds timeout);
+
 /// A keep-alive HTTP/1.1 connection for many sequential requests (load tests).
 class HttpConnection {
  public:

@@ -270,6 +270,36 @@ TEST_F(HostileInput, TruncatedRequestsAreDroppedWithoutEffect) {
   }
 }
 
+TEST_F(HostileInput, SlowlorisClientsAreDroppedAtTheReadTimeout) {
+  // Each client keeps sending, a little at a time, so the connection is never idle: only a
+  // deadline on the whole request (read_timeout, 2 s here) gets rid of it. The bytes stay far
+  // below the header and body limits.
+  struct Case {
+    const char* what;
+    std::string head;
+    std::string piece;
+  };
+  const std::vector<Case> cases = {
+      {"headers", "GET /health HTTP/1.1\r\nHost: x\r\n", "X-Slow: y\r\n"},
+      {"body",
+       "POST /api/v1/clusters/h/cache/set HTTP/1.1\r\nHost: x\r\n"
+       "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"key\":\"x\",\"value\":\"",
+       "y"},
+  };
+  for (const auto& c : cases) {
+    const auto r = dribble(daemon_->port(), c.head, c.piece, 200ms, 15s);
+    EXPECT_TRUE(r.closed_by_server) << c.what << ": still open after " << r.open_for.count()
+                                    << " ms";
+    EXPECT_GE(r.open_for, 1500ms) << c.what << ": dropped before the read timeout";
+    EXPECT_LT(r.open_for, 6s) << c.what;
+    for (const auto& response : parse_responses(r.received)) {
+      EXPECT_NE(response.status, 200) << c.what << ": " << r.received;
+    }
+  }
+  // Nothing ran (TearDown checks Redis has no "x"), and the daemon serves on.
+  EXPECT_EQ(http_request(daemon_->port(), "GET", "/health").status, 200);
+}
+
 TEST_F(HostileInput, PipelinedGarbageAfterAValidRequest) {
   auto raw = raw_exchange(daemon_->port(),
                           "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -1,5 +1,6 @@
-// TLS on the listener, checked with independent peers: certificates made by the `openssl`
-// command line, requests sent by `curl`.
+// TLS on the listener, checked with independent peers (certificates made by the `openssl`
+// command line, requests sent by `curl`), then with our own SDK and throome-cli against the
+// daemon: mutual TLS plus an API key, end to end.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "throome/client.hpp"
 
 namespace throome::testing {
 namespace {
@@ -149,6 +151,87 @@ TEST_F(Tls, SighupLoadsANewCertificateForNewConnections) {
   }
   EXPECT_EQ(status, "200") << daemon.output();
   EXPECT_EQ(curl(url, {"--cacert", path("ca.pem").string()}), "000");
+}
+
+// Our client side against our server side: the SDK and throome-cli reach a daemon that
+// requires TLS 1.2+, a client certificate and an API key, and each layer refuses on its own.
+TEST_F(Tls, SdkAndCliTalkToTheDaemonOverMutualTlsWithAKey) {
+  const std::string key = "tls-e2e-admin-key";
+  DaemonProcess::Options o = options(
+      "{cert_file: " + path("server.pem").string() + ", key_file: " + path("server.key").string() +
+      ", ca_file: " + path("ca.pem").string() + ", require_client_cert: true}");
+  o.config_yaml +=
+      "auth:\n  enabled: true\n  api_keys:\n    - {name: root, role: admin, key_env: "
+      "TLS_E2E_KEY}\n";
+  o.env["TLS_E2E_KEY"] = key;
+  DaemonProcess daemon(o);
+  const std::string url = "https://127.0.0.1:" + std::to_string(daemon.port());
+
+  client::ClientOptions good;
+  good.server_url = url;
+  good.token = key;
+  good.tls.ca_file = path("ca.pem").string();
+  good.tls.cert_file = path("client.pem").string();
+  good.tls.key_file = path("client.key").string();
+  {
+    auto sdk = client::Client::create(good).value();
+    auto created = sdk.create_cluster(nlohmann::json::parse(
+        R"({"cluster_id":"tls-shop","name":"TLS shop","services":{"cache":{"type":"redis","host":"127.0.0.1","port":1}}})"));
+    ASSERT_TRUE(created) << created.error().message();
+    auto listed = sdk.list_clusters();
+    ASSERT_TRUE(listed) << listed.error().message();
+    EXPECT_NE(listed->dump().find("tls-shop"), std::string::npos) << listed->dump();
+    EXPECT_EQ(sdk.connections_opened(), 1);  // one handshake, kept alive
+  }
+
+  auto refused = [&](client::ClientOptions opts) {
+    auto result = client::Client::create(opts).value().list_clusters();
+    EXPECT_FALSE(result);
+    return result ? client::ClientError::Kind::protocol : result.error().kind();
+  };
+  client::ClientOptions no_cert = good;
+  no_cert.tls.cert_file.clear();
+  no_cert.tls.key_file.clear();
+  EXPECT_EQ(refused(no_cert), client::ClientError::Kind::transport);
+  client::ClientOptions other_ca = good;
+  other_ca.tls.ca_file = path("ca2.pem").string();
+  EXPECT_EQ(refused(other_ca), client::ClientError::Kind::transport);
+  client::ClientOptions no_key = good;
+  no_key.token.clear();
+  {
+    auto result = client::Client::create(no_key).value().list_clusters();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().kind(), client::ClientError::Kind::http);
+    EXPECT_EQ(result.error().http_status(), 401);
+  }
+
+  const std::vector<std::string> cli_tls = {
+      throome_cli_bin(), "--server",      url,
+      "--cacert",        path("ca.pem").string(),
+      "--client-cert",   path("client.pem").string(),
+      "--client-key",    path("client.key").string(),
+      "-o",              "json"};
+  auto cli = [&](std::vector<std::string> head, std::vector<std::string> args,
+                 const std::map<std::string, std::string>& env) {
+    head.insert(head.end(), args.begin(), args.end());
+    return run_command(head, env);
+  };
+  const std::map<std::string, std::string> with_token = {{"THROOME_TOKEN", key}};
+  auto shown = cli(cli_tls, {"get-cluster", "tls-shop"}, with_token);
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("\"tls-shop\""), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find(key), std::string::npos);  // the token is never printed
+
+  auto wrong_ca = cli({throome_cli_bin(), "--server", url, "--cacert", path("ca2.pem").string(),
+                       "--client-cert", path("client.pem").string(), "--client-key",
+                       path("client.key").string()},
+                      {"list-clusters"}, with_token);
+  EXPECT_EQ(wrong_ca.exit_code, 3) << wrong_ca.out << wrong_ca.err;  // unreachable: TLS failed
+  EXPECT_NE(wrong_ca.err.find("TLS"), std::string::npos) << wrong_ca.err;
+
+  auto no_token = cli(cli_tls, {"list-clusters"}, {});
+  EXPECT_EQ(no_token.exit_code, 4) << no_token.out << no_token.err;  // 401
+  EXPECT_TRUE(daemon.running());
 }
 
 }  // namespace

@@ -58,3 +58,29 @@ run_wrk() {
   grep -E 'Non-2xx|Socket errors' "$work/$name.txt" | sed "s/^/  $name: /" >&2 || true
   return 0
 }
+
+# run_load NAME CONNS SECONDS URL [BODY]: one bench_http_load run ($load_bin; 2 threads,
+# keep-alive, POST when BODY is given) with exact per-request percentiles; its figures land in
+# rps[NAME], p50[NAME], p90[NAME], p99[NAME], p999[NAME] (milliseconds) and the raw line in
+# $work/NAME.load.
+declare -gA p90 p999
+run_load() {
+  local name=$1 conns=$2 secs=$3 url=$4 body=${5:-}
+  local args=(-t 2 -c "$conns" -d "$secs")
+  [ -n "$body" ] && args+=(-m POST -b "$body" -H "Content-Type: application/json")
+  "$load_bin" "${args[@]}" "$url" > "$work/$name.load"
+  local line
+  line=$(cat "$work/$name.load")
+  field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<< "$line"; }
+  ms() { awk -v us="$(field "$1")" 'BEGIN { printf "%.2fms", us / 1000 }'; }
+  rps[$name]=$(field rps)
+  p50[$name]=$(ms p50_us)
+  p90[$name]=$(ms p90_us)
+  p99[$name]=$(ms p99_us)
+  p999[$name]=$(ms p999_us)
+  local bad
+  bad=$(( $(field non_2xx) + $(field errors) ))
+  [ "$bad" -eq 0 ] || echo "  $name: $(field non_2xx) non-2xx, $(field errors) errors" >&2
+  return 0
+}
+

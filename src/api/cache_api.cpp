@@ -6,6 +6,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "api/deadline.hpp"
 #include "throome/api/body.hpp"
 #include "throome/api/fields.hpp"
 #include "throome/common/base64.hpp"
@@ -24,6 +25,7 @@ using redis::Reply;
 
 constexpr std::size_t kMaxItems = 10'000;  // keys/values/members per request
 constexpr std::int64_t kMaxTtl = 10LL * 365 * 24 * 3600;
+constexpr std::int64_t kMaxTimeoutMs = 600'000;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -40,6 +42,7 @@ struct Call {
   redis::Encoding encoding = redis::Encoding::utf8;
   std::string key;      // routing key (consistent_hash)
   std::string service;  // pinned service, if any
+  std::optional<std::chrono::milliseconds> timeout;  // the request's timeout_ms, if any
 };
 
 Result<redis::Encoding> parse_encoding(const Fields& f) {
@@ -67,7 +70,7 @@ Result<Call> prepare(cluster::Registry& registry, const Request& req,
   if (!body->is_object()) return Error(Errc::bad_request, "request body must be a JSON object");
   Fields f(*body);
   for (const auto& [key, value] : body->items()) {
-    const bool known = key == "encoding" || key == "service" ||
+    const bool known = key == "encoding" || key == "service" || key == "timeout_ms" ||
                        std::find(fields.begin(), fields.end(), key) != fields.end();
     if (!known) return field_error(key, "is not a known field");
   }
@@ -75,6 +78,8 @@ Result<Call> prepare(cluster::Registry& registry, const Request& req,
   if (!encoding) return encoding.error();
   auto service = f.optional_string("service");
   if (!service) return service.error();
+  auto timeout = f.optional_int("timeout_ms", 1, kMaxTimeoutMs);
+  if (!timeout) return timeout.error();
   // The routing key (consistent_hash): "key", else the first of "keys" / "values". Multi-key
   // commands go where their first key lives.
   std::string routing_key;
@@ -88,8 +93,48 @@ Result<Call> prepare(cluster::Registry& registry, const Request& req,
   }
   auto client = router::Router::redis_for(**cluster, routing_key, service->value_or(""));
   if (!client) return client.error();
-  return Call{std::move(*body), std::move(*cluster),    std::move(*client),
-              *encoding,        std::move(routing_key), service->value_or("")};
+  std::optional<std::chrono::milliseconds> own;
+  if (*timeout) own = std::chrono::milliseconds(**timeout);
+  return Call{std::move(*body),       std::move(*cluster),   std::move(*client), *encoding,
+              std::move(routing_key), service->value_or(""), own};
+}
+
+// The request's own timeout_ms when it is shorter than the cluster's routing.timeout_ms
+// (which the Redis client enforces itself).
+std::optional<std::chrono::milliseconds> own_timeout(const Call& call) {
+  if (!call.timeout) return std::nullopt;
+  if (call.timeout->count() >= call.cluster->config().routing.timeout_ms) return std::nullopt;
+  return call.timeout;
+}
+
+// One command or batch (`send(client)`) through the router when the cluster has one, else on
+// the cluster's client. Owns everything it refers to (the cluster, the routing key, `send`'s
+// arguments) so that it can outlive the request when the request's timeout_ms passes first.
+template <class T, class Send>
+asio::awaitable<Result<T>> dispatch_owned(cluster::ClusterPtr cluster, redis::ClientPtr client,
+                                          std::string key, std::string service, bool idempotent,
+                                          Send send,
+                                          std::optional<std::chrono::milliseconds> timeout) {
+  if (auto* upstream = cluster->backends().redis_upstream.get()) {
+    auto attempt = [&send](auto& member) { return send(member.client); };
+    auto op = upstream->template call<T>(key, service, idempotent, attempt, timeout);
+    co_return co_await std::move(op);
+  }
+  auto op = send(client);
+  co_return co_await std::move(op);
+}
+
+// dispatch_owned() within the request's own timeout_ms: 504 when it passes first (a write
+// Redis completes later still happens; the reply is dropped).
+template <class T, class Send>
+asio::awaitable<Result<T>> dispatch_bounded(const Call& call, bool idempotent, Send send,
+                                            std::chrono::milliseconds limit) {
+  auto op = dispatch_owned<T>(call.cluster, call.client, call.key, call.service, idempotent,
+                              std::move(send), limit);
+  auto raced = detail::within<T>(std::move(op), limit,
+                                 "redis request exceeded its timeout_ms (" +
+                                     std::to_string(limit.count()) + " ms)");
+  co_return co_await std::move(raced);
 }
 
 // A value from the body: a string (or base64 with encoding=base64); numbers and booleans as
@@ -178,7 +223,12 @@ class ValueWriter {
 asio::awaitable<Result<Reply>> run(const Call& call, std::vector<std::string> argv,
                                    bool idempotent = true) {
   Result<Reply> reply = Error();
-  if (auto* upstream = call.cluster->backends().redis_upstream.get()) {
+  if (const auto limit = own_timeout(call)) {
+    auto send = [args = std::make_shared<std::vector<std::string>>(std::move(argv))](
+                    const redis::ClientPtr& client) { return client->execute(*args); };
+    auto op = dispatch_bounded<Reply>(call, idempotent, std::move(send), *limit);
+    reply = co_await std::move(op);
+  } else if (auto* upstream = call.cluster->backends().redis_upstream.get()) {
     auto attempt = [&argv](auto& member) { return member.client->execute(argv); };
     auto op = upstream->template call<Reply>(call.key, call.service, idempotent, attempt);
     reply = co_await std::move(op);
@@ -893,7 +943,13 @@ asio::awaitable<Response> CacheApi::transaction(Request& req) {
 
   // WATCH, MULTI, the commands and EXEC leave back to back on one connection.
   Result<std::vector<Reply>> replies = Error();
-  if (auto* upstream = call->cluster->backends().redis_upstream.get()) {
+  if (const auto limit = own_timeout(*call)) {
+    auto send = [commands = std::make_shared<decltype(batch)>(std::move(batch))](
+                    const redis::ClientPtr& client) { return client->execute_all(*commands); };
+    auto op =
+        dispatch_bounded<std::vector<Reply>>(*call, /*idempotent=*/false, std::move(send), *limit);
+    replies = co_await std::move(op);
+  } else if (auto* upstream = call->cluster->backends().redis_upstream.get()) {
     auto attempt = [&batch](auto& member) { return member.client->execute_all(batch); };
     auto op = upstream->template call<std::vector<Reply>>(call->key, call->service,
                                                           /*idempotent=*/false, attempt);
@@ -942,10 +998,20 @@ Result<Call> prepare_key(cluster::Registry& registry, const Request& req) {
   auto cluster = find_cluster(registry, req);
   if (!cluster) return cluster.error();
   auto service = req.query_param("service");
+  std::optional<std::chrono::milliseconds> timeout;
+  if (auto text = req.query_param("timeout_ms")) {
+    std::int64_t ms = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), ms);
+    if (ec != std::errc() || ptr != text->data() + text->size() || ms < 1 || ms > kMaxTimeoutMs) {
+      return Error(Errc::bad_request, "query parameter \"timeout_ms\" must be an integer between "
+                                      "1 and " + std::to_string(kMaxTimeoutMs));
+    }
+    timeout = std::chrono::milliseconds(ms);
+  }
   auto client = router::Router::redis_for(**cluster, req.param("key"), service.value_or(""));
   if (!client) return client.error();
-  return Call{json::object(),        std::move(*cluster), std::move(*client),
-              redis::Encoding::utf8, req.param("key"),    service.value_or("")};
+  return Call{json::object(),   std::move(*cluster),   std::move(*client), redis::Encoding::utf8,
+              req.param("key"), service.value_or(""), timeout};
 }
 
 bool wants_json(const Request& req) {

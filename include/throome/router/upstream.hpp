@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -94,11 +95,15 @@ class Upstream {
   /// Runs `attempt(member)` (a coroutine returning Result<R>) on a chosen member; on a
   /// backend failure of an idempotent operation tries again (another member when failover is
   /// on) with backoff, never past the deadline. Breakers, health and the model learn from
-  /// every attempt. @return the first success, or the last failure (504 past the deadline).
+  /// every attempt. The deadline is the policy's timeout, or `timeout` when that is shorter
+  /// (a request's own timeout_ms). @return the first success, or the last failure (504 past
+  /// the deadline).
   template <class R, class Attempt>
   boost::asio::awaitable<Result<R>> call(std::string_view key, std::string_view pinned,
-                                         bool idempotent, Attempt attempt) {
-    const auto deadline = std::chrono::steady_clock::now() + policy_.timeout;
+                                         bool idempotent, Attempt attempt,
+                                         std::optional<std::chrono::milliseconds> timeout = {}) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          (timeout ? std::min(*timeout, policy_.timeout) : policy_.timeout);
     std::vector<bool> tried(members_.size(), false);
     thread_local std::mt19937_64 rng{std::random_device{}()};
     Error last(Errc::backend_unavailable, "no " + type_ + " backend available");

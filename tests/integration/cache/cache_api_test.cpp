@@ -344,6 +344,55 @@ TEST_F(CacheApi, BackendDownIs503WithinTheTimeoutNotAHang) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
+// A request's own timeout_ms bounds it below the cluster's routing.timeout_ms: Redis (a
+// server of this test's own, so the pause touches no other cluster) is held by CLIENT PAUSE,
+// sent by redis-cli, for longer than the request's 150 ms but well within the cluster's 10 s,
+// so only timeout_ms can make the answer a 504.
+TEST_F(CacheApi, RequestTimeoutMsIsA504AndTheLateReplyReachesNobody) {
+  RedisServer own;
+  json body = {{"name", "patient"},
+               {"cluster_id", "patient"},
+               {"services", {{"cache", {{"type", "redis"}, {"host", "127.0.0.1"},
+                                        {"port", own.port()}}}}},
+               {"routing", {{"timeout_ms", 10000}, {"retry_attempts", 0}}}};
+  ASSERT_EQ(http_request(daemon_->port(), "POST", "/api/v1/clusters", body.dump()).status, 201);
+  await_connected("patient");
+  ASSERT_EQ(cache("patient", "set", {{"key", "t:held"}, {"value", "before"}}).status, 200);
+
+  ASSERT_EQ(own.cli({"CLIENT", "PAUSE", "1500", "ALL"}), "OK");
+  auto get = cache("patient", "get", {{"key", "t:held"}, {"timeout_ms", 150}});
+  auto err = error(get, 504, "timeout");
+  EXPECT_NE(err.value("error", "").find("timeout_ms (150 ms)"), std::string::npos) << get.body;
+  auto set = cache("patient", "set", {{"key", "t:late"}, {"value", "written"}, {"timeout_ms", 150}});
+  error(set, 504, "timeout");
+  auto rest = http_request(daemon_->port(), "GET",
+                           "/api/v1/clusters/patient/cache/keys/t:held?timeout_ms=150");
+  error(rest, 504, "timeout");
+
+  // Without timeout_ms the same request waits for Redis (the pause ends) and succeeds, and the
+  // replies the timed-out requests left behind reach nobody: every answer is its own.
+  auto waited = cache("patient", "get", {{"key", "t:held"}});
+  ASSERT_EQ(waited.status, 200) << waited.body;
+  EXPECT_EQ(json::parse(waited.body)["value"], "before");
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = "t:after:" + std::to_string(i);
+    ASSERT_EQ(cache("patient", "set", {{"key", key}, {"value", key}}).status, 200);
+    auto r = cache("patient", "get", {{"key", key}, {"timeout_ms", 5000}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["value"], key);
+  }
+  // A 504 does not undo a write Redis performed after the deadline.
+  EXPECT_EQ(own.cli({"GET", "t:late"}), "written");
+
+  // timeout_ms is validated like every other field.
+  error(cache("patient", "get", {{"key", "k"}, {"timeout_ms", 0}}), 400, "bad_request");
+  error(cache("patient", "get", {{"key", "k"}, {"timeout_ms", "fast"}}), 400, "bad_request");
+  error(http_request(daemon_->port(), "GET",
+                     "/api/v1/clusters/patient/cache/keys/k?timeout_ms=-1"),
+        400, "bad_request");
+  EXPECT_EQ(http_request(daemon_->port(), "DELETE", "/api/v1/clusters/patient").status, 200);
+}
+
 // Every reply is checked against what that client wrote: any cross-wiring of pipelined
 // replies between concurrent HTTP requests would show as a mismatch.
 TEST_F(CacheApi, ConcurrentClientsGetTheirOwnReplies) {

@@ -133,8 +133,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& io, const tcp::resolver::results_type& endpoints,
              const std::string& request, Clock::time_point stop_at, Totals& totals)
-      : socket_(io), endpoints_(endpoints), request_(request), stop_at_(stop_at),
-        totals_(totals) {}
+      : socket_(io), endpoints_(endpoints), request_(request), stop_at_(stop_at), totals_(totals) {}
 
   void start() {
     auto self = shared_from_this();
@@ -150,11 +149,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (Clock::now() >= stop_at_) return;
     sent_at_ = Clock::now();
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(request_), [self](boost::system::error_code ec,
-                                                             std::size_t) {
-      if (ec) return self->fail();
-      self->read_head();
-    });
+    asio::async_write(socket_, asio::buffer(request_),
+                      [self](boost::system::error_code ec, std::size_t) {
+                        if (ec) return self->fail();
+                        self->read_head();
+                      });
   }
 
   void read_head() {
@@ -168,9 +167,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
           const std::size_t total = head_size + content_length(head);
           auto done = [self, ok, total]() {
             self->buffer_.erase(0, total);
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                Clock::now() - self->sent_at_)
-                                .count();
+            const auto us =
+                std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - self->sent_at_)
+                    .count();
             self->totals_.latencies_us.push_back(static_cast<std::uint32_t>(us));
             if (!ok) ++self->totals_.non_2xx;
             self->send();
@@ -252,8 +251,7 @@ int main(int argc, char** argv) {
       "requests=%zu rps=%.0f mean_us=%.0f p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u "
       "non_2xx=%llu errors=%llu busy_connections=%.2f\n",
       l.size(), rps, mean, percentile(l, 50), percentile(l, 90), percentile(l, 99),
-      percentile(l, 99.9), l.empty() ? 0u : l.back(),
-      static_cast<unsigned long long>(all.non_2xx), static_cast<unsigned long long>(all.errors),
-      busy_connections);
+      percentile(l, 99.9), l.empty() ? 0u : l.back(), static_cast<unsigned long long>(all.non_2xx),
+      static_cast<unsigned long long>(all.errors), busy_connections);
   return all.errors == 0 ? 0 : 1;
 }

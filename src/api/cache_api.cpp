@@ -40,8 +40,8 @@ struct Call {
   cluster::ClusterPtr cluster;  // holds the backends alive for the whole request
   redis::ClientPtr client;      // the first (or pinned) backend: used when there is no router
   redis::Encoding encoding = redis::Encoding::utf8;
-  std::string key;      // routing key (consistent_hash)
-  std::string service;  // pinned service, if any
+  std::string key;                                   // routing key (consistent_hash)
+  std::string service;                               // pinned service, if any
   std::optional<std::chrono::milliseconds> timeout;  // the request's timeout_ms, if any
 };
 
@@ -95,8 +95,13 @@ Result<Call> prepare(cluster::Registry& registry, const Request& req,
   if (!client) return client.error();
   std::optional<std::chrono::milliseconds> own;
   if (*timeout) own = std::chrono::milliseconds(**timeout);
-  return Call{std::move(*body),       std::move(*cluster),   std::move(*client), *encoding,
-              std::move(routing_key), service->value_or(""), own};
+  return Call{std::move(*body),
+              std::move(*cluster),
+              std::move(*client),
+              *encoding,
+              std::move(routing_key),
+              service->value_or(""),
+              own};
 }
 
 // The request's own timeout_ms when it is shorter than the cluster's routing.timeout_ms
@@ -131,9 +136,9 @@ asio::awaitable<Result<T>> dispatch_bounded(const Call& call, bool idempotent, S
                                             std::chrono::milliseconds limit) {
   auto op = dispatch_owned<T>(call.cluster, call.client, call.key, call.service, idempotent,
                               std::move(send), limit);
-  auto raced = detail::within<T>(std::move(op), limit,
-                                 "redis request exceeded its timeout_ms (" +
-                                     std::to_string(limit.count()) + " ms)");
+  auto raced = detail::within<T>(
+      std::move(op), limit,
+      "redis request exceeded its timeout_ms (" + std::to_string(limit.count()) + " ms)");
   co_return co_await std::move(raced);
 }
 
@@ -1003,15 +1008,22 @@ Result<Call> prepare_key(cluster::Registry& registry, const Request& req) {
     std::int64_t ms = 0;
     auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), ms);
     if (ec != std::errc() || ptr != text->data() + text->size() || ms < 1 || ms > kMaxTimeoutMs) {
-      return Error(Errc::bad_request, "query parameter \"timeout_ms\" must be an integer between "
-                                      "1 and " + std::to_string(kMaxTimeoutMs));
+      return Error(Errc::bad_request,
+                   "query parameter \"timeout_ms\" must be an integer between "
+                   "1 and " +
+                       std::to_string(kMaxTimeoutMs));
     }
     timeout = std::chrono::milliseconds(ms);
   }
   auto client = router::Router::redis_for(**cluster, req.param("key"), service.value_or(""));
   if (!client) return client.error();
-  return Call{json::object(),   std::move(*cluster),   std::move(*client), redis::Encoding::utf8,
-              req.param("key"), service.value_or(""), timeout};
+  return Call{json::object(),
+              std::move(*cluster),
+              std::move(*client),
+              redis::Encoding::utf8,
+              req.param("key"),
+              service.value_or(""),
+              timeout};
 }
 
 bool wants_json(const Request& req) {

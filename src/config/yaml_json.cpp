@@ -194,8 +194,8 @@ class Converter {
         }
       }
       if (path_.size() >= kMaxYamlDepth) {
-        throw ConversionError{node.Mark(), "nested more than " + std::to_string(kMaxYamlDepth) +
-                                               " levels deep"};
+        throw ConversionError{node.Mark(),
+                              "nested more than " + std::to_string(kMaxYamlDepth) + " levels deep"};
       }
       path_.push_back(node);
     }

@@ -288,8 +288,8 @@ TEST_F(HostileInput, SlowlorisClientsAreDroppedAtTheReadTimeout) {
   };
   for (const auto& c : cases) {
     const auto r = dribble(daemon_->port(), c.head, c.piece, 200ms, 15s);
-    EXPECT_TRUE(r.closed_by_server) << c.what << ": still open after " << r.open_for.count()
-                                    << " ms";
+    EXPECT_TRUE(r.closed_by_server)
+        << c.what << ": still open after " << r.open_for.count() << " ms";
     EXPECT_GE(r.open_for, 1500ms) << c.what << ": dropped before the read timeout";
     EXPECT_LT(r.open_for, 6s) << c.what;
     for (const auto& response : parse_responses(r.received)) {

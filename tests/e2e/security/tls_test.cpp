@@ -205,12 +205,17 @@ TEST_F(Tls, SdkAndCliTalkToTheDaemonOverMutualTlsWithAKey) {
     EXPECT_EQ(result.error().http_status(), 401);
   }
 
-  const std::vector<std::string> cli_tls = {
-      throome_cli_bin(), "--server",      url,
-      "--cacert",        path("ca.pem").string(),
-      "--client-cert",   path("client.pem").string(),
-      "--client-key",    path("client.key").string(),
-      "-o",              "json"};
+  const std::vector<std::string> cli_tls = {throome_cli_bin(),
+                                            "--server",
+                                            url,
+                                            "--cacert",
+                                            path("ca.pem").string(),
+                                            "--client-cert",
+                                            path("client.pem").string(),
+                                            "--client-key",
+                                            path("client.key").string(),
+                                            "-o",
+                                            "json"};
   auto cli = [&](std::vector<std::string> head, std::vector<std::string> args,
                  const std::map<std::string, std::string>& env) {
     head.insert(head.end(), args.begin(), args.end());
@@ -222,10 +227,10 @@ TEST_F(Tls, SdkAndCliTalkToTheDaemonOverMutualTlsWithAKey) {
   EXPECT_NE(shown.out.find("\"tls-shop\""), std::string::npos) << shown.out;
   EXPECT_EQ(shown.out.find(key), std::string::npos);  // the token is never printed
 
-  auto wrong_ca = cli({throome_cli_bin(), "--server", url, "--cacert", path("ca2.pem").string(),
-                       "--client-cert", path("client.pem").string(), "--client-key",
-                       path("client.key").string()},
-                      {"list-clusters"}, with_token);
+  auto wrong_ca = cli(
+      {throome_cli_bin(), "--server", url, "--cacert", path("ca2.pem").string(), "--client-cert",
+       path("client.pem").string(), "--client-key", path("client.key").string()},
+      {"list-clusters"}, with_token);
   EXPECT_EQ(wrong_ca.exit_code, 3) << wrong_ca.out << wrong_ca.err;  // unreachable: TLS failed
   EXPECT_NE(wrong_ca.err.find("TLS"), std::string::npos) << wrong_ca.err;
 

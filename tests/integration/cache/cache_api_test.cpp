@@ -350,11 +350,11 @@ TEST_F(CacheApi, BackendDownIs503WithinTheTimeoutNotAHang) {
 // so only timeout_ms can make the answer a 504.
 TEST_F(CacheApi, RequestTimeoutMsIsA504AndTheLateReplyReachesNobody) {
   RedisServer own;
-  json body = {{"name", "patient"},
-               {"cluster_id", "patient"},
-               {"services", {{"cache", {{"type", "redis"}, {"host", "127.0.0.1"},
-                                        {"port", own.port()}}}}},
-               {"routing", {{"timeout_ms", 10000}, {"retry_attempts", 0}}}};
+  json body = {
+      {"name", "patient"},
+      {"cluster_id", "patient"},
+      {"services", {{"cache", {{"type", "redis"}, {"host", "127.0.0.1"}, {"port", own.port()}}}}},
+      {"routing", {{"timeout_ms", 10000}, {"retry_attempts", 0}}}};
   ASSERT_EQ(http_request(daemon_->port(), "POST", "/api/v1/clusters", body.dump()).status, 201);
   await_connected("patient");
   ASSERT_EQ(cache("patient", "set", {{"key", "t:held"}, {"value", "before"}}).status, 200);
@@ -363,7 +363,8 @@ TEST_F(CacheApi, RequestTimeoutMsIsA504AndTheLateReplyReachesNobody) {
   auto get = cache("patient", "get", {{"key", "t:held"}, {"timeout_ms", 150}});
   auto err = error(get, 504, "timeout");
   EXPECT_NE(err.value("error", "").find("timeout_ms (150 ms)"), std::string::npos) << get.body;
-  auto set = cache("patient", "set", {{"key", "t:late"}, {"value", "written"}, {"timeout_ms", 150}});
+  auto set =
+      cache("patient", "set", {{"key", "t:late"}, {"value", "written"}, {"timeout_ms", 150}});
   error(set, 504, "timeout");
   auto rest = http_request(daemon_->port(), "GET",
                            "/api/v1/clusters/patient/cache/keys/t:held?timeout_ms=150");
@@ -387,8 +388,7 @@ TEST_F(CacheApi, RequestTimeoutMsIsA504AndTheLateReplyReachesNobody) {
   // timeout_ms is validated like every other field.
   error(cache("patient", "get", {{"key", "k"}, {"timeout_ms", 0}}), 400, "bad_request");
   error(cache("patient", "get", {{"key", "k"}, {"timeout_ms", "fast"}}), 400, "bad_request");
-  error(http_request(daemon_->port(), "GET",
-                     "/api/v1/clusters/patient/cache/keys/k?timeout_ms=-1"),
+  error(http_request(daemon_->port(), "GET", "/api/v1/clusters/patient/cache/keys/k?timeout_ms=-1"),
         400, "bad_request");
   EXPECT_EQ(http_request(daemon_->port(), "DELETE", "/api/v1/clusters/patient").status, 200);
 }

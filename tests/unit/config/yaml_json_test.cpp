@@ -134,8 +134,8 @@ TEST(YamlToJson, NestingIsBoundedBelowTheParsersOwnLimit) {
 // Found by fuzz_cluster_yaml: an anchor whose own mapping holds an alias to it made the
 // conversion recurse until the stack overflowed.
 TEST(YamlToJson, AliasInsideTheNodeItNamesIsAnError) {
-  for (const char* text : {"base: &b {type: redis, a: *b}\nservices: {a: *b}\n",
-                           "&x [1, *x]\n", "a: &x\n  b:\n    c: *x\n"}) {
+  for (const char* text : {"base: &b {type: redis, a: *b}\nservices: {a: *b}\n", "&x [1, *x]\n",
+                           "a: &x\n  b:\n    c: *x\n"}) {
     auto tree = yaml_to_json(text);
     ASSERT_FALSE(tree) << text;
     EXPECT_EQ(tree.error().code(), Errc::invalid_json);

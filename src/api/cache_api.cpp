@@ -1003,18 +1003,10 @@ Result<Call> prepare_key(cluster::Registry& registry, const Request& req) {
   auto cluster = find_cluster(registry, req);
   if (!cluster) return cluster.error();
   auto service = req.query_param("service");
+  auto ms = query_int(req, "timeout_ms", 1, kMaxTimeoutMs);
+  if (!ms) return ms.error();
   std::optional<std::chrono::milliseconds> timeout;
-  if (auto text = req.query_param("timeout_ms")) {
-    std::int64_t ms = 0;
-    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), ms);
-    if (ec != std::errc() || ptr != text->data() + text->size() || ms < 1 || ms > kMaxTimeoutMs) {
-      return Error(Errc::bad_request,
-                   "query parameter \"timeout_ms\" must be an integer between "
-                   "1 and " +
-                       std::to_string(kMaxTimeoutMs));
-    }
-    timeout = std::chrono::milliseconds(ms);
-  }
+  if (*ms) timeout = std::chrono::milliseconds(**ms);
   auto client = router::Router::redis_for(**cluster, req.param("key"), service.value_or(""));
   if (!client) return client.error();
   return Call{json::object(),
@@ -1053,19 +1045,11 @@ asio::awaitable<Response> CacheApi::key_put(Request& req) {
   auto call = prepare_key(registry_, req);
   if (!call) co_return http::error_response(req, call.error());
   std::vector<std::string> argv{"SET", req.param("key"), req.body};
-  if (auto ttl = req.query_param("ttl")) {
-    std::int64_t seconds = 0;
-    auto [ptr, ec] = std::from_chars(ttl->data(), ttl->data() + ttl->size(), seconds);
-    if (ec != std::errc() || ptr != ttl->data() + ttl->size() || seconds < 0 || seconds > kMaxTtl) {
-      co_return http::error_response(
-          req,
-          Error(Errc::bad_request, "query parameter \"ttl\" must be an integer between 0 and " +
-                                       std::to_string(kMaxTtl)));
-    }
-    if (seconds > 0) {
-      argv.push_back("EX");
-      argv.push_back(std::to_string(seconds));
-    }
+  auto ttl = query_int(req, "ttl", 0, kMaxTtl);
+  if (!ttl) co_return http::error_response(req, ttl.error());
+  if (ttl->value_or(0) > 0) {
+    argv.push_back("EX");
+    argv.push_back(std::to_string(**ttl));
   }
   auto reply = co_await run(*call, std::move(argv));
   if (!reply) co_return http::error_response(req, reply.error());

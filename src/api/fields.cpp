@@ -1,5 +1,9 @@
 #include "throome/api/fields.hpp"
 
+#include <charconv>
+
+#include "throome/http/request.hpp"
+
 namespace throome::api {
 
 Error field_error(std::string_view name, std::string_view what) {
@@ -81,6 +85,21 @@ Result<void> Fields::only(std::initializer_list<std::string_view> known) const {
     if (!ok) return field_error(key, "is not a known field");
   }
   return {};
+}
+
+Result<std::optional<std::int64_t>> query_int(const http::Request& req, std::string_view name,
+                                              std::int64_t min, std::int64_t max) {
+  auto text = req.query_param(name);
+  if (!text) return std::optional<std::int64_t>{};
+  std::int64_t out = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), out);
+  if (text->empty() || ec != std::errc() || ptr != text->data() + text->size() || out < min ||
+      out > max) {
+    return Error(Errc::bad_request, "query parameter \"" + std::string(name) +
+                                        "\" must be an integer between " + std::to_string(min) +
+                                        " and " + std::to_string(max));
+  }
+  return std::optional<std::int64_t>(out);
 }
 
 }  // namespace throome::api

@@ -27,16 +27,9 @@ Result<Target> target(cluster::Registry& registry, const http::Request& req,
 
 Result<std::int64_t> query_int(const http::Request& req, std::string_view name, std::int64_t min,
                                std::int64_t max, std::int64_t fallback) {
-  auto v = req.query_param(name);
-  if (!v) return fallback;
-  std::int64_t out = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (v->empty() || ec != std::errc() || ptr != v->data() + v->size() || out < min || out > max) {
-    return Error(Errc::bad_request, "query parameter \"" + std::string(name) +
-                                        "\" must be an integer between " + std::to_string(min) +
-                                        " and " + std::to_string(max));
-  }
-  return out;
+  auto v = api::query_int(req, name, min, max);
+  if (!v) return v.error();
+  return v->value_or(fallback);
 }
 
 Result<kafka::FetchOptions> fetch_options(const http::Request& req) {

@@ -9,6 +9,10 @@
 
 #include "throome/common/error.hpp"
 
+namespace throome::http {
+class Request;
+}
+
 namespace throome::api {
 
 /// Typed access to the fields of a JSON request body. Every failure is Errc::bad_request
@@ -37,5 +41,10 @@ class Fields {
 
 /// An error for field `name`: `field "name" <what>`.
 Error field_error(std::string_view name, std::string_view what);
+
+/// Query parameter `name` as an integer in [min, max]; nullopt when absent. Anything else is
+/// Errc::bad_request: `query parameter "ttl" must be an integer between 0 and 10`.
+Result<std::optional<std::int64_t>> query_int(const http::Request& req, std::string_view name,
+                                              std::int64_t min, std::int64_t max);
 
 }  // namespace throome::api

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "throome/adapters/adapter_factory.hpp"
+#include "throome/adapters/kafka/client.hpp"
 #include "throome/api/api.hpp"
 #include "throome/auth/access_guard.hpp"
 #include "throome/cluster/manager.hpp"
@@ -254,8 +255,11 @@ int Daemon::run() {
 
   io.run();
   admin_pool.join();
-  // Backend connections are closed; now the local servers (their data stays in the state dir).
   registry.replace_all({});
+  // The IO threads have stopped but their contexts live until the end of run(): no adapter
+  // thread may touch them after that (a Kafka worker finishing a job resumes its caller there).
+  kafka::quiesce();
+  // Backend connections are closed; now the local servers (their data stays in the state dir).
   provisioner->stop_all();
   spdlog::info("throome stopped");
   return 0;

@@ -120,6 +120,31 @@ struct State {
   }
 };
 
+// Every State alive, for quiesce().
+struct LiveStates {
+  std::mutex mu;
+  std::vector<std::weak_ptr<State>> states;
+
+  void add(const std::shared_ptr<State>& s) {
+    std::lock_guard lock(mu);
+    std::erase_if(states, [](const std::weak_ptr<State>& w) { return w.expired(); });
+    states.push_back(s);
+  }
+  std::vector<std::shared_ptr<State>> alive() {
+    std::lock_guard lock(mu);
+    std::vector<std::shared_ptr<State>> out;
+    for (const auto& w : states) {
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    }
+    return out;
+  }
+};
+
+LiveStates& live_states() {
+  static LiveStates live;
+  return live;
+}
+
 // Runs `f` (blocking) on the client's workers; resumes on the caller's executor.
 template <class F>
 auto on_worker(const std::shared_ptr<State>& s, F f) {
@@ -338,6 +363,7 @@ class KafkaClient final : public Client {
  public:
   KafkaClient(IoPool& pool, ClientOptions options)
       : s_(std::make_shared<State>(pool, std::move(options))) {
+    live_states().add(s_);
     const auto tick = std::clamp(s_->options.consumer_idle_timeout / 10,
                                  std::chrono::milliseconds(100), std::chrono::milliseconds(1'000));
     asio::co_spawn(pool.context(0), expiry_loop(s_, tick), asio::detached);
@@ -618,6 +644,17 @@ class KafkaClient final : public Client {
 
 ClientPtr make_client(IoPool& pool, ClientOptions options) {
   return std::make_shared<KafkaClient>(pool, std::move(options));
+}
+
+void quiesce(std::chrono::milliseconds flush_timeout) {
+  auto states = live_states().alive();
+  // Requests complete (their handlers are queued on the stopped contexts, destroyed with them).
+  for (auto& s : states) s->producer->settle(flush_timeout);
+  // A worker finishing a job resumes its caller's coroutine by posting to an IO context: let
+  // every job finish now, while the contexts exist. (A later join by ~State is a no-op.)
+  for (auto& s : states) s->workers->join();
+  // Clients dropped earlier: their teardown (which joins their workers) is on the reaper.
+  detail::Reaper::instance().drain();
 }
 
 }  // namespace throome::kafka

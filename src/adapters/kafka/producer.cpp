@@ -113,6 +113,14 @@ Producer::~Producer() {
   rd_kafka_destroy(rk_);
 }
 
+void Producer::settle(std::chrono::milliseconds timeout) {
+  std::shared_lock lock(mu_);
+  if (rk_ == nullptr) return;
+  if (rd_kafka_flush(rk_, static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(rk_, 1'000);  // serves the purged messages' reports
+}
+
 void Producer::poll_loop() {
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_t* rk = nullptr;

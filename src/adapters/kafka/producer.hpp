@@ -154,6 +154,10 @@ class Producer {
   /// Enqueues every message of `op` (never blocks); `op` completes through its reports.
   void produce(ProduceOp* op);
 
+  /// Blocking: waits up to `timeout` for every queued message's delivery report, then purges
+  /// the rest (their requests complete with an error). Every request is complete afterwards.
+  void settle(std::chrono::milliseconds timeout);
+
   /// The configuration error, when the producer could not be built.
   const std::optional<Error>& broken() const { return broken_; }
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }

@@ -733,7 +733,7 @@ TEST_F(QueueApi, OpenStreamsDoNotHoldUpShutdown) {
 
   // server.shutdown_timeout is 10 s: the streams must end well before it.
   const auto start = Clock::now();
-  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0) << daemon_->output();
   EXPECT_LT(Clock::now() - start, 5s);
   // The SSE body was ended properly (the last chunk) before the connection closed.
   auto rest = read_until(

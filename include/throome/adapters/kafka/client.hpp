@@ -141,4 +141,11 @@ using ClientPtr = std::shared_ptr<Client>;
 /// Never fails: a configuration librdkafka rejects makes every call fail with that reason.
 ClientPtr make_client(IoPool& pool, ClientOptions options);
 
+/// Blocking, once the IO threads have stopped (daemon shutdown): settles every Kafka client
+/// still alive so that no thread of the adapter touches an io_context afterwards. Each
+/// producer gets up to `flush_timeout` to deliver what it holds, then the rest is purged (its
+/// requests complete with an error, queued on their stopped contexts); each client's worker
+/// threads finish their jobs and exit; teardown already handed to the reaper thread runs.
+void quiesce(std::chrono::milliseconds flush_timeout = std::chrono::seconds(1));
+
 }  // namespace throome::kafka

@@ -18,6 +18,7 @@ TEST(KafkaConf, ProducerDefaultsAreSafeAndOverridable) {
   EXPECT_EQ(property(p, "bootstrap.servers"), "h1:9092,h2:9092");
   EXPECT_EQ(property(p, "enable.idempotence"), "true");
   EXPECT_EQ(property(p, "acks"), "all");
+  EXPECT_EQ(property(p, "socket.nagle.disable"), "true");
   EXPECT_EQ(property(p, "linger.ms"), "20");
   EXPECT_EQ(property(p, "compression.type"), "lz4");
   EXPECT_EQ(property(p, "message.timeout.ms"), "3000");

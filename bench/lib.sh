@@ -63,12 +63,15 @@ run_wrk() {
 # keep-alive, POST when BODY is given) with exact per-request percentiles; its figures land in
 # rps[NAME], p50[NAME], p90[NAME], p99[NAME], p999[NAME] (milliseconds) and the raw line in
 # $work/NAME.load.
-declare -gA p90 p999
+declare -gA p90 p999 requests client_cpu_us
 run_load() {
   local name=$1 conns=$2 secs=$3 url=$4 body=${5:-}
   local args=(-t 2 -c "$conns" -d "$secs")
   [ -n "$body" ] && args+=(-m POST -b "$body" -H "Content-Type: application/json")
-  "$load_bin" "${args[@]}" "$url" > "$work/$name.load"
+  # The client's own CPU time (user+system) too, when /usr/bin/time is there.
+  local timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$work/$name.time")
+  "${timer[@]}" "$load_bin" "${args[@]}" "$url" > "$work/$name.load"
   local line
   line=$(cat "$work/$name.load")
   field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<< "$line"; }
@@ -78,9 +81,22 @@ run_load() {
   p90[$name]=$(ms p90_us)
   p99[$name]=$(ms p99_us)
   p999[$name]=$(ms p999_us)
+  requests[$name]=$(field requests)
+  client_cpu_us[$name]=
+  if [ -s "$work/$name.time" ]; then
+    client_cpu_us[$name]=$(awk -v n="${requests[$name]}" '{ printf "%.2f", ($1 + $2) * 1e6 / n }' "$work/$name.time")
+  fi
   local bad
   bad=$(( $(field non_2xx) + $(field errors) ))
   [ "$bad" -eq 0 ] || echo "  $name: $(field non_2xx) non-2xx, $(field errors) errors" >&2
   return 0
 }
 
+# cpu_ticks PID: "user system" clock ticks (1/100 s) PID has used so far.
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+# cpu_per_request BEFORE AFTER REQUESTS: "user_us system_us" per request between two cpu_ticks.
+cpu_per_request() {
+  awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    printf "%.2f %.2f", (y[1] - x[1]) * 1e4 / n, (y[2] - x[2]) * 1e4 / n }'
+}

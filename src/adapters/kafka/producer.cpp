@@ -190,6 +190,7 @@ void Producer::produce(ProduceOp* op) {
     return;
   }
   std::shared_lock lock(mu_);
+  if (n > 1 && produce_batch(op)) return;
   rd_kafka_topic_t* rkt = nullptr;
   const std::string* rkt_name = nullptr;  // the topic `rkt` is for (batches share one)
   for (std::size_t i = 0; i < n; ++i) {
@@ -246,6 +247,42 @@ void Producer::produce(ProduceOp* op) {
       op->settle(i, std::move(failure));
     }
   }
+}
+
+bool Producer::produce_batch(ProduceOp* op) {
+  auto& messages = op->messages();
+  const std::string& topic = messages.front().topic;
+  for (const Message& m : messages) {
+    if (!m.headers.empty() || m.topic != topic) return false;  // not what the batch call carries
+  }
+  rd_kafka_topic_t* rkt = topic_handle(topic);
+  if (rkt == nullptr) return false;
+  // One call for the whole batch: librdkafka takes the topic lock and reads the clocks once,
+  // not per message (both showed in the profile of batched publish).
+  const std::size_t n = messages.size();
+  std::vector<rd_kafka_message_t> batch(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Message& m = messages[i];
+    rd_kafka_message_t& rm = batch[i];
+    rm.partition = m.partition;
+    rm.payload = m.value ? m.value->data() : nullptr;
+    rm.len = m.value ? m.value->size() : 0;
+    rm.key = m.key ? m.key->data() : nullptr;
+    rm.key_len = m.key ? m.key->size() : 0;
+    rm._private = op->slot(i);
+  }
+  // No copy (the op keeps the bytes alive); each message to its own partition, or partitioned.
+  const int queued = rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_PARTITION,
+                                            batch.data(), static_cast<int>(n));
+  if (queued == static_cast<int>(n)) return true;
+  // The op cannot complete before these failures are settled: reading `topic` is still safe.
+  for (std::size_t i = 0; i < n; ++i) {
+    const rd_kafka_resp_err_t code = batch[i].err;
+    if (code == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (code == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
+    op->settle(i, delivery_error(code, topic, options_.timeout));
+  }
+  return true;
 }
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {

@@ -164,6 +164,9 @@ class Producer {
 
  private:
   rd_kafka_t* build(std::string& error);
+  /// Enqueues `op` with one rd_kafka_produce_batch call (caller holds mu_ shared) when every
+  /// message has the same topic and no headers. @return false when it did not (nothing sent).
+  bool produce_batch(ProduceOp* op);
   Error deadline_error() const;
   /// The cached topic handle of `topic` on rk_ (caller holds mu_ shared), or nullptr.
   rd_kafka_topic_t* topic_handle(const std::string& topic);

@@ -1,0 +1,148 @@
+#include "adapters/postgres/pipeline_group.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+namespace throome::postgres::detail {
+namespace {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Calls in flight on one connection, at most.
+constexpr std::size_t kMaxDepth = 128;
+// A connection whose oldest call has waited longer than this runs something slow: new calls
+// do not queue behind it (they take another connection, or wait for one).
+constexpr auto kStall = std::chrono::milliseconds(5);
+
+}  // namespace
+
+PipelineGroup::PipelineGroup(asio::any_io_executor executor, std::shared_ptr<Pool> pool,
+                             std::size_t share)
+    : executor_(std::move(executor)),
+      pool_(std::move(pool)),
+      share_(std::max<std::size_t>(1, share)) {}
+
+void PipelineGroup::prune() {
+  conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
+                              [](const auto& c) { return !c->accepting() && c->depth() == 0; }),
+               conns_.end());
+}
+
+void PipelineGroup::submit(std::shared_ptr<Job> job) {
+  if (closed_) {
+    job->complete(Error(Errc::backend_unavailable, "the PostgreSQL client is closed",
+                        json{{"phase", "connect"}}));
+    return;
+  }
+  prune();
+  const auto now = Clock::now();
+  const bool waiters = pool_->has_waiters();
+  // A connection with nothing in flight; else the least busy one answering promptly.
+  PipelineConnection* best = nullptr;
+  std::size_t active = 0;
+  if (!waiters) {
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      auto& c = conns_[i];
+      if (!c->accepting()) continue;
+      ++active;
+      if (c->depth() == 0) {
+        if (!c->check_quiet(now)) continue;  // closed by the server while idle
+        c->start(std::move(job));
+        return;
+      }
+      if (c->depth() < kMaxDepth && !c->stalled(now, kStall) &&
+          (best == nullptr || c->depth() < best->depth())) {
+        best = c.get();
+      }
+    }
+  } else {
+    for (auto& c : conns_) active += c->accepting() ? 1 : 0;
+  }
+  // Grow while this group is below its share and the pool has room.
+  if (!waiters && conns_.size() + opening_ < share_) {
+    auto lend = pool_->lend();
+    if (lend.conn) {
+      auto c = std::make_shared<PipelineConnection>(executor_, std::move(lend.conn), pool_,
+                                                    weak_from_this());
+      if (c->begin()) {
+        conns_.push_back(c);
+        c->start(std::move(job));
+        return;
+      }
+    } else if (lend.open) {
+      ++opening_;
+      std::weak_ptr<PipelineGroup> weak = weak_from_this();
+      pool_->open_for(executor_, [weak](Result<std::unique_ptr<Connection>> opened) {
+        if (auto self = weak.lock()) self->on_opened(std::move(opened));
+      });
+      if (best == nullptr) {
+        connecting_.push_back(std::move(job));
+        return;
+      }
+    } else if (lend.error && best == nullptr && opening_ == 0) {
+      job->complete(*lend.error);  // the backend is down: fail fast, as the pool does
+      return;
+    }
+  }
+  if (best != nullptr) {
+    best->start(std::move(job));
+    return;
+  }
+  if (opening_ > 0 && !waiters && connecting_.size() < kMaxDepth) {
+    connecting_.push_back(std::move(job));
+    return;
+  }
+  // Every connection is busy with something slow, or calls already wait: join the queue.
+  pool_->submit(std::move(job));
+}
+
+void PipelineGroup::on_opened(Result<std::unique_ptr<Connection>> opened) {
+  --opening_;
+  auto waiting = std::move(connecting_);
+  connecting_.clear();
+  if (!opened) {
+    for (auto& job : waiting) job->complete(opened.error());
+    return;
+  }
+  if (closed_) {
+    pool_->give_back(std::move(*opened));
+    return;
+  }
+  auto c =
+      std::make_shared<PipelineConnection>(executor_, std::move(*opened), pool_, weak_from_this());
+  if (!c->begin()) {
+    for (auto& job : waiting) {
+      job->complete(Error(Errc::backend_unavailable, "cannot use the new PostgreSQL connection",
+                          json{{"phase", "connect"}}));
+    }
+    return;
+  }
+  conns_.push_back(c);
+  for (auto& job : waiting) c->start(std::move(job));
+}
+
+void PipelineGroup::reclaim() {
+  asio::post(executor_, [self = shared_from_this()] {
+    for (auto& c : self->conns_) {
+      if (c->depth() == 0) c->retire();
+    }
+    self->prune();
+  });
+}
+
+void PipelineGroup::close() {
+  asio::post(executor_, [self = shared_from_this()] {
+    self->closed_ = true;
+    const Error e(Errc::backend_unavailable, "the PostgreSQL client was closed",
+                  json{{"phase", "execute"}});
+    for (auto& c : self->conns_) c->abort(e);
+    self->conns_.clear();
+    auto waiting = std::move(self->connecting_);
+    self->connecting_.clear();
+    for (auto& job : waiting) job->complete(e);
+  });
+}
+
+}  // namespace throome::postgres::detail

@@ -39,6 +39,7 @@ PipelineConnection::PipelineConnection(asio::any_io_executor executor,
       timeout_(pool_->options().default_timeout) {}
 
 PipelineConnection::~PipelineConnection() {
+  if (idle_counted_) pool_->pipeline_idle().fetch_sub(1, std::memory_order_relaxed);
   // libpq owns the socket: never let Asio close it.
   if (socket_.is_open()) (void)socket_.release();
   if (conn_) {
@@ -68,12 +69,25 @@ bool PipelineConnection::begin() {
     return false;
   }
   arm_read();
+  count_idle();
   return true;
+}
+
+void PipelineConnection::count_idle() {
+  const bool idle = state_ != State::done && calls_ == 0;
+  if (idle == idle_counted_) return;
+  idle_counted_ = idle;
+  if (idle) {
+    pool_->pipeline_idle().fetch_add(1, std::memory_order_relaxed);
+  } else {
+    pool_->pipeline_idle().fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 void PipelineConnection::start(std::shared_ptr<Job> job, int attempt) {
   ++calls_;
   pool_->pipelined().fetch_add(1, std::memory_order_relaxed);
+  count_idle();
   const std::string& sql = job->statements.front().sql;
   if (auto prepared = conn_->cached(sql)) {
     send_execute(std::move(job), std::move(prepared), attempt);
@@ -87,6 +101,7 @@ void PipelineConnection::start(std::shared_ptr<Job> job, int attempt) {
 void PipelineConnection::complete(const std::shared_ptr<Job>& job, Outcome outcome) {
   --calls_;
   pool_->pipelined().fetch_sub(1, std::memory_order_relaxed);
+  count_idle();
   job->complete(annotate(*job, std::move(outcome)));
 }
 
@@ -357,6 +372,7 @@ void PipelineConnection::finish_prepare(Step& step) {
     for (auto& [job, attempt] : pending.calls) {
       --calls_;
       pool_->pipelined().fetch_sub(1, std::memory_order_relaxed);
+      count_idle();
       pool_->submit(std::move(job));
     }
     return;
@@ -433,6 +449,7 @@ void PipelineConnection::hand_back() {
   state_ = State::done;
   timer_.cancel();
   (void)socket_.release();  // cancels the pending waits
+  count_idle();
   if (!conn_->leave_pipeline()) conn_->mark_broken();
   pool_->give_back(std::move(conn_));
 }
@@ -446,8 +463,10 @@ void PipelineConnection::abort(const Error& error) {
 void PipelineConnection::lost(const Error& error) {
   if (state_ == State::done) return;
   state_ = State::done;
+  count_idle();
   timer_.cancel();
   if (socket_.is_open()) (void)socket_.release();
+  const bool quiet = steps_.empty() && pending_.empty();
   auto steps = std::move(steps_);
   steps_.clear();
   auto pending = std::move(pending_);
@@ -457,6 +476,14 @@ void PipelineConnection::lost(const Error& error) {
   }
   for (auto& [sql, p] : pending) {
     for (auto& [job, attempt] : p.calls) complete(job, error);
+  }
+  if (quiet) {
+    // The server closed it while nothing ran (a restart, pg_terminate_backend): back to the
+    // pool as an idle connection, found dead and replaced when next used, as before it was
+    // lent (a lost connection alone says nothing of the backend's health).
+    (void)conn_->leave_pipeline();
+    pool_->park(std::move(conn_));
+    return;
   }
   conn_->mark_broken();
   pool_->give_back(std::move(conn_));

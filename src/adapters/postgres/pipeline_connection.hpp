@@ -100,6 +100,7 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
   void lost(const Error& error);
   void drained();
   void hand_back();
+  void count_idle();
 
   boost::asio::any_io_executor executor_;
   std::unique_ptr<Connection> conn_;
@@ -117,6 +118,7 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
   Clock::time_point quiet_since_;  // when the last step was answered
   bool reading_ = false, writing_ = false, timing_ = false;
   bool cancel_sent_ = false;
+  bool idle_counted_ = false;  // counted in the pool's idle connections
 };
 
 }  // namespace throome::postgres::detail

@@ -77,10 +77,11 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
       pool_->open_for(executor_, [weak](Result<std::unique_ptr<Connection>> opened) {
         if (auto self = weak.lock()) self->on_opened(std::move(opened));
       });
-      if (best == nullptr) {
-        connecting_.push_back(std::move(job));
-        return;
-      }
+      // This call waits for the new connection rather than queue behind a busy one: what
+      // runs there may be slow.
+      connecting_.emplace_back();
+      connecting_.back().push_back(std::move(job));
+      return;
     } else if (lend.error && best == nullptr && opening_ == 0) {
       job->complete(*lend.error);  // the backend is down: fail fast, as the pool does
       return;
@@ -90,9 +91,14 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
     best->start(std::move(job));
     return;
   }
-  if (opening_ > 0 && !waiters && connecting_.size() < kMaxDepth) {
-    connecting_.push_back(std::move(job));
-    return;
+  if (!connecting_.empty() && !waiters) {
+    auto& bucket =
+        *std::min_element(connecting_.begin(), connecting_.end(),
+                          [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    if (bucket.size() < kMaxDepth) {
+      bucket.push_back(std::move(job));
+      return;
+    }
   }
   // Every connection is busy with something slow, or calls already wait: join the queue.
   pool_->submit(std::move(job));
@@ -100,8 +106,12 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
 
 void PipelineGroup::on_opened(Result<std::unique_ptr<Connection>> opened) {
   --opening_;
-  auto waiting = std::move(connecting_);
-  connecting_.clear();
+  // Opens finish in any order: the oldest calls go first.
+  std::vector<std::shared_ptr<Job>> waiting;
+  if (!connecting_.empty()) {
+    waiting = std::move(connecting_.front());
+    connecting_.pop_front();
+  }
   if (!opened) {
     for (auto& job : waiting) job->complete(opened.error());
     return;
@@ -141,7 +151,9 @@ void PipelineGroup::close() {
     self->conns_.clear();
     auto waiting = std::move(self->connecting_);
     self->connecting_.clear();
-    for (auto& job : waiting) job->complete(e);
+    for (auto& bucket : waiting) {
+      for (auto& job : bucket) job->complete(e);
+    }
   });
 }
 

@@ -42,7 +42,8 @@ class PipelineGroup : public std::enable_shared_from_this<PipelineGroup> {
   std::size_t share_;
   std::vector<std::shared_ptr<PipelineConnection>> conns_;
   std::size_t opening_ = 0;
-  std::deque<std::shared_ptr<Job>> connecting_;  // waiting for a connection being opened
+  // Calls waiting for a connection being opened: one list per open.
+  std::deque<std::vector<std::shared_ptr<Job>>> connecting_;
   bool closed_ = false;
 };
 

@@ -136,7 +136,8 @@ void Pool::start() {
 
 PoolStats Pool::stats() const {
   std::lock_guard lock(mu_);
-  return PoolStats{open_, idle_.size(), running_.size() + pipelined_.load(), waiters_.size()};
+  return PoolStats{open_, idle_.size() + pipeline_idle_.load(), running_.size() + pipelined_.load(),
+                   waiters_.size()};
 }
 
 void Pool::submit(std::shared_ptr<Job> job) {
@@ -403,6 +404,17 @@ void Pool::give_back(std::unique_ptr<Connection> conn) {
     return;
   }
   idle_.push_back(std::move(conn));
+}
+
+void Pool::park(std::unique_ptr<Connection> conn) {
+  std::unique_lock lock(mu_);
+  if (closed_) {
+    --open_;
+    lock.unlock();
+    asio::post(*workers_, [c = std::shared_ptr<Connection>(std::move(conn))] {});
+    return;
+  }
+  idle_.push_front(std::move(conn));  // the least recently used end
 }
 
 void Pool::cancel(std::shared_ptr<Canceller> canceller) {

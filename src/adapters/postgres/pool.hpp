@@ -147,8 +147,12 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void on_exhausted(std::function<void()> reclaim) { reclaim_ = std::move(reclaim); }
   /// Sends a cancel request for a running query (on the canceller thread).
   void cancel(std::shared_ptr<Canceller> canceller);
-  /// Calls in flight on pipelines (for stats()).
+  /// Takes back a lent connection the server closed while nothing ran on it, as an idle one:
+  /// like any idle connection it is found dead (and replaced) when next used.
+  void park(std::unique_ptr<Connection> conn);
+  /// Calls in flight on pipelines, and lent connections with none (for stats()).
   std::atomic<std::size_t>& pipelined() { return pipelined_; }
+  std::atomic<std::size_t>& pipeline_idle() { return pipeline_idle_; }
   const ClientOptions& options() const { return options_; }
   TypeCache& types() { return types_; }
 
@@ -196,10 +200,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::atomic<bool> healthy_{true};
   std::atomic<bool> fast_{false};
   std::atomic<std::size_t> in_delivery_{0};
-  std::atomic<std::size_t> waiting_{0};    // waiters_.size(), readable without the lock
-  std::atomic<std::size_t> pipelined_{0};  // calls in flight on lent connections
-  std::function<void()> reclaim_;          // set once, before any call
-  std::condition_variable delivered_;      // housekeeping ticks fast (calls are running or waiting)
+  std::atomic<std::size_t> waiting_{0};        // waiters_.size(), readable without the lock
+  std::atomic<std::size_t> pipelined_{0};      // calls in flight on lent connections
+  std::atomic<std::size_t> pipeline_idle_{0};  // lent connections with no call
+  std::function<void()> reclaim_;              // set once, before any call
+  std::condition_variable delivered_;  // housekeeping ticks fast (calls are running or waiting)
 };
 
 /// The outcome of a call as its caller sees it (a statement timeout says it was cancelled).

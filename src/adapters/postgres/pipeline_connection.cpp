@@ -394,6 +394,13 @@ void PipelineConnection::on_timer() {
       options.max_lifetime.count() > 0 && now - conn_->created_at() >= options.max_lifetime;
   if (!steps_.empty()) {
     const auto waited = now - head_since_;
+    if (waited >= kTick) {
+      // Readiness is edge-triggered: an edge missed (with a strand, another thread may see it
+      // before the wait is armed) must not leave answers unread. Cheap: once per tick.
+      PQconsumeInput(conn_->native());
+      process();
+      if (state_ == State::done) return;
+    }
     if (!cancel_sent_ && waited >= timeout_ + kCancelGrace) {
       cancel_sent_ = true;
       pool_->cancel(conn_->canceller());

@@ -112,6 +112,20 @@ void PipelineConnection::send_execute(std::shared_ptr<Job> job,
     complete(job, params.error());
     return;
   }
+  // A call with its own timeout sets it for its implicit transaction only (set_config with
+  // is_local: reverted at its Sync), so the calls around it keep the connection's default.
+  const bool own_timeout = job->options.timeout != timeout_;
+  if (own_timeout) {
+    const std::string ms = std::to_string(job->options.timeout.count());
+    const char* values[] = {ms.c_str()};
+    if (PQsendQueryParams(conn_->native(),
+                          "SELECT pg_catalog.set_config('statement_timeout', $1, true)", 1, nullptr,
+                          values, nullptr, nullptr, 0) != 1) {
+      complete(job, conn_->lost("send"));
+      lost(conn_->lost("send"));
+      return;
+    }
+  }
   if (!conn_->send(*prepared, *params) || PQpipelineSync(conn_->native()) != 1) {
     complete(job, conn_->lost("send"));
     lost(conn_->lost("send"));
@@ -120,6 +134,7 @@ void PipelineConnection::send_execute(std::shared_ptr<Job> job,
   Step step;
   step.kind = Kind::execute;
   step.attempt = attempt;
+  step.prefix_pending = own_timeout;
   step.collect.emplace(std::move(prepared), job->options);
   step.job = std::move(job);
   if (steps_.empty()) head_since_ = Clock::now();
@@ -246,8 +261,9 @@ void PipelineConnection::process() {
   int nulls = 0;
   while (!steps_.empty() && state_ != State::done) {
     Step& head = steps_.front();
-    if (head.kind == Kind::execute && !head.single_row && head.collect->out.command.empty() &&
-        head.collect->out.rows.empty() && !head.collect->error) {
+    if (head.kind == Kind::execute && !head.prefix_pending && !head.single_row &&
+        head.collect->out.command.empty() && head.collect->out.rows.empty() &&
+        !head.collect->error) {
       // Rows one by one: memory stays bounded by max_rows. libpq accepts this only once it
       // works on this query (after the previous one's results); until then it declines.
       head.single_row = PQsetSingleRowMode(pg) == 1;
@@ -255,6 +271,10 @@ void PipelineConnection::process() {
     if (PQisBusy(pg) != 0) break;
     PGresult* raw = PQgetResult(pg);
     if (raw == nullptr) {
+      if (head.kind == Kind::execute && head.prefix_pending) {
+        head.prefix_pending = false;  // the set_config before the statement is done
+        continue;
+      }
       if (++nulls >= 2) break;
       continue;
     }
@@ -271,6 +291,13 @@ void PipelineConnection::process() {
     }
     switch (head.kind) {
       case Kind::execute:
+        if (head.prefix_pending) {
+          // set_config's answer; its failure is the call's (the statement is then skipped).
+          if (status != PGRES_TUPLES_OK && !head.collect->error) {
+            head.collect->error = conn_->failure(raw);
+          }
+          break;
+        }
         conn_->absorb(*head.collect, raw);
         if (head.collect->copy_both) {
           lost(conn_->lost("COPY"));
@@ -394,6 +421,8 @@ void PipelineConnection::on_timer() {
       options.max_lifetime.count() > 0 && now - conn_->created_at() >= options.max_lifetime;
   if (!steps_.empty()) {
     const auto waited = now - head_since_;
+    const Step& head = steps_.front();
+    const auto timeout = head.kind == Kind::execute ? head.job->options.timeout : timeout_;
     if (waited >= kTick) {
       // Readiness is edge-triggered: an edge missed (with a strand, another thread may see it
       // before the wait is armed) must not leave answers unread. Cheap: once per tick.
@@ -401,12 +430,12 @@ void PipelineConnection::on_timer() {
       process();
       if (state_ == State::done) return;
     }
-    if (!cancel_sent_ && waited >= timeout_ + kCancelGrace) {
+    if (!cancel_sent_ && waited >= timeout + kCancelGrace) {
       cancel_sent_ = true;
       pool_->cancel(conn_->canceller());
-    } else if (cancel_sent_ && waited >= timeout_ + kAbandonGrace) {
+    } else if (cancel_sent_ && waited >= timeout + kAbandonGrace) {
       abort(Error(Errc::timeout,
-                  "PostgreSQL did not answer within " + std::to_string(timeout_.count()) +
+                  "PostgreSQL did not answer within " + std::to_string(timeout.count()) +
                       " ms; the query was cancelled and its connection will be closed",
                   json{{"sqlstate", nullptr}}));
       return;

@@ -39,8 +39,9 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
   /// Enters pipeline mode and starts watching the socket. False: the connection is unusable
   /// (it has been given back to the pool to be closed).
   bool begin();
-  /// Sends `job` (one statement, the server's default statement_timeout). `attempt` 1 is the
-  /// transparent retry of a statement that went stale.
+  /// Sends `job` (one statement; its own statement_timeout for its implicit transaction when
+  /// it is not the connection's). `attempt` 1 is the transparent retry of a statement that
+  /// went stale.
   void start(std::shared_ptr<Job> job, int attempt = 0);
 
   /// Calls sent or waiting for their statement's description.
@@ -71,6 +72,7 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
     int attempt = 0;                 // execute
     std::optional<Collect> collect;  // execute
     bool single_row = false;         // execute: single-row mode set
+    bool prefix_pending = false;     // execute: its set_config (own timeout) not answered yet
     std::string sql, name;           // prepare
     std::optional<Error> error;      // prepare, command: the first failure
     PgResultPtr describe;            // prepare

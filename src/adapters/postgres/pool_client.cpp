@@ -90,7 +90,6 @@ class PoolClient final : public Client {
   PoolClient(asio::io_context& ticker_context, std::vector<asio::any_io_executor> executors,
              ClientOptions options)
       : ticker_(std::make_shared<detail::Pool::Ticker>(ticker_context)),
-        default_timeout_(options.default_timeout),
         // Pipelines need named statements, and TLS keeps decrypted bytes where the socket
         // watch cannot see them: those connections are used by workers only.
         pipelines_(options.statement_cache_size > 0 && options.sslmode == "disable"),
@@ -118,10 +117,7 @@ class PoolClient final : public Client {
     auto job = std::make_shared<Job>();
     const std::string keyword = first_keyword(statement.sql);
     job->pipelinable = keyword != "COPY";
-    // The connection's statement_timeout is the default: other timeouts take a worker, which
-    // sets them per call.
-    const bool fast =
-        pipelines_ && options.timeout == default_timeout_ && !changes_session(keyword);
+    const bool fast = pipelines_ && !changes_session(keyword);
     job->statements.push_back(std::move(statement));
     job->options = options;
     if (fast) {
@@ -161,7 +157,6 @@ class PoolClient final : public Client {
   }
 
   std::shared_ptr<detail::Pool::Ticker> ticker_;
-  std::chrono::milliseconds default_timeout_;
   bool pipelines_;
   std::shared_ptr<detail::Pool> pool_;
   std::vector<std::shared_ptr<detail::PipelineGroup>> groups_;

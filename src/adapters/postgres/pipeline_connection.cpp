@@ -22,8 +22,6 @@ constexpr milliseconds kAbandonGrace{2'000};
 // stays with its IO thread before it goes back to the pool (where idle connections are closed).
 constexpr milliseconds kTick{100};
 constexpr milliseconds kLinger{1'000};
-// Reads per readiness event before other work gets its turn.
-constexpr int kMaxReads = 64;
 
 }  // namespace
 
@@ -232,26 +230,14 @@ void PipelineConnection::arm_timer() {
 }
 
 void PipelineConnection::on_readable() {
-  const int fd = PQsocket(conn_->native());
-  // The socket is watched edge-triggered and libpq reads at most its buffer's free space:
-  // read until the kernel has nothing left, or the next edge may never come.
-  for (int i = 0; i < kMaxReads; ++i) {
-    if (PQconsumeInput(conn_->native()) == 0) {
-      lost(conn_->lost("read"));
-      return;
-    }
-    process();
-    if (state_ == State::done) return;
-    char byte;
-    if (::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0) {
-      arm_read();
-      return;
-    }
+  // Asio re-arms a wait with EPOLL_CTL_MOD, which reports a socket that is still readable:
+  // what libpq leaves in the kernel is seen at the next turn.
+  if (PQconsumeInput(conn_->native()) == 0) {
+    lost(conn_->lost("read"));
+    return;
   }
-  // More to read: after other work queued on this thread.
-  asio::post(executor_, [self = shared_from_this()] {
-    if (self->state_ != State::done) self->on_readable();
-  });
+  process();
+  if (state_ != State::done) arm_read();
 }
 
 // Hands every result libpq has parsed to the step it answers, in order. Each step ends with
@@ -423,13 +409,6 @@ void PipelineConnection::on_timer() {
     const auto waited = now - head_since_;
     const Step& head = steps_.front();
     const auto timeout = head.kind == Kind::execute ? head.job->options.timeout : timeout_;
-    if (waited >= kTick) {
-      // Readiness is edge-triggered: an edge missed (with a strand, another thread may see it
-      // before the wait is armed) must not leave answers unread. Cheap: once per tick.
-      PQconsumeInput(conn_->native());
-      process();
-      if (state_ == State::done) return;
-    }
     if (!cancel_sent_ && waited >= timeout + kCancelGrace) {
       cancel_sent_ = true;
       pool_->cancel(conn_->canceller());

@@ -57,6 +57,15 @@ bool changes_session(const std::string& keyword) {
   return std::find(std::begin(kWords), std::end(kWords), keyword) != std::end(kWords);
 }
 
+// Statements that may follow set_config in one implicit transaction (a call with its own
+// timeout on a pipeline). Others (VACUUM, CREATE INDEX CONCURRENTLY, CALL with COMMIT, ...)
+// must be the only statement of their transaction: with their own timeout they take a worker.
+bool runs_after_set_config(const std::string& keyword) {
+  static const char* const kWords[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH",
+                                       "VALUES", "TABLE",  "MERGE",  "SHOW",   "EXPLAIN"};
+  return std::find(std::begin(kWords), std::end(kWords), keyword) != std::end(kWords);
+}
+
 template <class Token>
 auto async_submit(std::shared_ptr<detail::Pool> pool, std::shared_ptr<Job> job, Token&& token) {
   return asio::async_initiate<Token, void(Outcome)>(
@@ -93,6 +102,7 @@ class PoolClient final : public Client {
         // Pipelines need named statements, and TLS keeps decrypted bytes where the socket
         // watch cannot see them: those connections are used by workers only.
         pipelines_(options.statement_cache_size > 0 && options.sslmode == "disable"),
+        default_timeout_(options.default_timeout),
         pool_(std::make_shared<detail::Pool>(ticker_, std::move(options))) {
     const std::size_t max = std::max<std::size_t>(1, pool_->options().max_connections);
     const std::size_t share = (max + executors.size() - 1) / executors.size();
@@ -117,7 +127,8 @@ class PoolClient final : public Client {
     auto job = std::make_shared<Job>();
     const std::string keyword = first_keyword(statement.sql);
     job->pipelinable = keyword != "COPY";
-    const bool fast = pipelines_ && !changes_session(keyword);
+    const bool fast = pipelines_ && !changes_session(keyword) &&
+                      (options.timeout == default_timeout_ || runs_after_set_config(keyword));
     job->statements.push_back(std::move(statement));
     job->options = options;
     if (fast) {
@@ -158,6 +169,7 @@ class PoolClient final : public Client {
 
   std::shared_ptr<detail::Pool::Ticker> ticker_;
   bool pipelines_;
+  std::chrono::milliseconds default_timeout_;
   std::shared_ptr<detail::Pool> pool_;
   std::vector<std::shared_ptr<detail::PipelineGroup>> groups_;
   std::atomic<std::size_t> next_{0};

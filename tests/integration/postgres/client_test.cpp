@@ -639,6 +639,22 @@ TEST_F(PostgresClientTest, TheDefaultTimeoutCancelsAPipelinedQueryAndSparesTheOt
   EXPECT_EQ(n->rows[0]["v"], 6);
 }
 
+TEST_F(PostgresClientTest, StatementsThatMustRunAloneWorkWithAndWithoutTheirOwnTimeout) {
+  // VACUUM and CREATE INDEX CONCURRENTLY refuse to share a transaction (or a pipeline's
+  // implicit one) with another statement.
+  server_->psql("DROP TABLE IF EXISTS alone; CREATE TABLE alone (a int)");
+  auto c = make_client(io.context(), options());
+  ExecOptions own;
+  own.timeout = 4s;
+  ExecOptions dflt;
+  dflt.timeout = options().default_timeout;
+  for (const auto& o : {own, dflt}) {
+    ok(*c, "VACUUM alone", {}, o);
+    ok(*c, "CREATE INDEX CONCURRENTLY IF NOT EXISTS alone_a ON alone (a)", {}, o);
+    ok(*c, "DROP INDEX CONCURRENTLY alone_a", {}, o);
+  }
+}
+
 TEST_F(PostgresClientTest, IdleAndOldConnectionsAreClosed) {
   auto o = options();
   o.min_connections = 0;

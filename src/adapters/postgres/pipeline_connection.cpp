@@ -1,6 +1,7 @@
 #include "adapters/postgres/pipeline_connection.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <utility>
@@ -38,8 +39,6 @@ PipelineConnection::PipelineConnection(asio::any_io_executor executor,
 
 PipelineConnection::~PipelineConnection() {
   if (idle_counted_) pool_->pipeline_idle().fetch_sub(1, std::memory_order_relaxed);
-  // libpq owns the socket: never let Asio close it.
-  if (socket_.is_open()) (void)socket_.release();
   if (conn_) {
     // Only when the io_context went away with this still lent (shutdown): nothing waits.
     conn_->mark_broken();
@@ -53,8 +52,15 @@ bool PipelineConnection::begin() {
   if (!conn_->enter_pipeline()) {
     conn_->mark_broken();
   } else {
-    socket_.assign(PQsocket(conn_->native()), ec);
-    if (ec) conn_->mark_broken();
+    // Asio watches its own duplicate of libpq's socket and closes it: when libpq closes its
+    // descriptor (a lost connection), the number may be reused at once, and no epoll_ctl of
+    // ours may then touch someone else's socket.
+    const int fd = ::dup(PQsocket(conn_->native()));
+    if (fd >= 0) socket_.assign(fd, ec);
+    if (fd < 0 || ec) {
+      if (fd >= 0) ::close(fd);
+      conn_->mark_broken();
+    }
   }
   if (!conn_->broken() && conn_->timeout_ms() != timeout_.count()) {
     // A worker changed it (a call with its own timeout): back to the default first.
@@ -62,13 +68,19 @@ bool PipelineConnection::begin() {
   }
   if (conn_->broken()) {
     state_ = State::done;
-    if (socket_.is_open()) (void)socket_.release();
+    close_socket();
     pool_->give_back(std::move(conn_));
     return false;
   }
+  flush();
   arm_read();
   count_idle();
   return true;
+}
+
+void PipelineConnection::close_socket() {
+  boost::system::error_code ignore;
+  socket_.close(ignore);
 }
 
 void PipelineConnection::count_idle() {
@@ -463,7 +475,7 @@ void PipelineConnection::hand_back() {
   if (state_ == State::done) return;
   state_ = State::done;
   timer_.cancel();
-  (void)socket_.release();  // cancels the pending waits
+  close_socket();  // cancels the pending waits
   count_idle();
   if (!conn_->leave_pipeline()) conn_->mark_broken();
   pool_->give_back(std::move(conn_));
@@ -480,7 +492,7 @@ void PipelineConnection::lost(const Error& error) {
   state_ = State::done;
   count_idle();
   timer_.cancel();
-  if (socket_.is_open()) (void)socket_.release();
+  close_socket();
   const bool quiet = steps_.empty() && pending_.empty();
   auto steps = std::move(steps_);
   steps_.clear();

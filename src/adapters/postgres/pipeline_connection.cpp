@@ -257,6 +257,7 @@ void PipelineConnection::on_readable() {
 void PipelineConnection::process() {
   PGconn* pg = conn_->native();
   int nulls = 0;
+  bool progressed = false;
   while (!steps_.empty() && state_ != State::done) {
     Step& head = steps_.front();
     if (head.kind == Kind::execute && !head.prefix_pending && !head.single_row &&
@@ -285,6 +286,7 @@ void PipelineConnection::process() {
       head_since_ = Clock::now();
       cancel_sent_ = false;
       finish_step(done);
+      progressed = true;
       continue;
     }
     switch (head.kind) {
@@ -323,7 +325,18 @@ void PipelineConnection::process() {
     lost(conn_->lost("read"));
     return;
   }
-  if (steps_.empty()) drained();
+  if (steps_.empty()) {
+    drained();
+  } else if (progressed) {
+    notify_group();
+  }
+}
+
+void PipelineConnection::notify_group() {
+  // Calls waiting in the group for a connection that answers (this one just did), or for
+  // another one (this one is gone). A relaxed load first: nothing waits, almost always.
+  if (pool_->pipeline_waiting().load(std::memory_order_relaxed) == 0) return;
+  if (auto group = group_.lock(); group && group->has_waiting()) group->dispatch();
 }
 
 void PipelineConnection::finish_step(Step& step) {
@@ -455,6 +468,8 @@ bool PipelineConnection::check_quiet(Clock::time_point now) {
 
 void PipelineConnection::drained() {
   quiet_since_ = Clock::now();
+  notify_group();
+  if (!steps_.empty()) return;  // it took waiting calls
   const auto& options = pool_->options();
   const bool old = options.max_lifetime.count() > 0 &&
                    quiet_since_ - conn_->created_at() >= options.max_lifetime;
@@ -479,6 +494,7 @@ void PipelineConnection::hand_back() {
   count_idle();
   if (!conn_->leave_pipeline()) conn_->mark_broken();
   pool_->give_back(std::move(conn_));
+  notify_group();
 }
 
 void PipelineConnection::abort(const Error& error) {
@@ -510,10 +526,11 @@ void PipelineConnection::lost(const Error& error) {
     // lent (a lost connection alone says nothing of the backend's health).
     (void)conn_->leave_pipeline();
     pool_->park(std::move(conn_));
-    return;
+  } else {
+    conn_->mark_broken();
+    pool_->give_back(std::move(conn_));
   }
-  conn_->mark_broken();
-  pool_->give_back(std::move(conn_));
+  notify_group();
 }
 
 }  // namespace throome::postgres::detail

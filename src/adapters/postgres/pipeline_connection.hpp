@@ -103,6 +103,7 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
   void drained();
   void hand_back();
   void count_idle();
+  void notify_group();
   void close_socket();
 
   boost::asio::any_io_executor executor_;

@@ -8,7 +8,6 @@ namespace {
 
 namespace asio = boost::asio;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 // Calls in flight on one connection, at most.
 constexpr std::size_t kMaxDepth = 128;
@@ -22,7 +21,8 @@ PipelineGroup::PipelineGroup(asio::any_io_executor executor, std::shared_ptr<Poo
                              std::size_t share)
     : executor_(std::move(executor)),
       pool_(std::move(pool)),
-      share_(std::max<std::size_t>(1, share)) {}
+      share_(std::max<std::size_t>(1, share)),
+      expiry_(executor_) {}
 
 void PipelineGroup::prune() {
   conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
@@ -100,8 +100,78 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
       return;
     }
   }
-  // Every connection is busy with something slow, or calls already wait: join the queue.
+  if (!waiters && active > 0) {
+    // Every connection of this thread is stalled behind something slow: wait for the first
+    // to answer (no worker, no hop), bounded like the pool's queue.
+    wait(std::move(job), now);
+    return;
+  }
+  // No connection here, or calls wait for the pool (a transaction): join its queue.
   pool_->submit(std::move(job));
+}
+
+PipelineConnection* PipelineGroup::pick(Clock::time_point now) {
+  PipelineConnection* best = nullptr;
+  for (auto& c : conns_) {
+    if (!c->accepting() || c->depth() >= kMaxDepth) continue;
+    if (c->depth() > 0 && c->stalled(now, kStall)) continue;
+    if (best == nullptr || c->depth() < best->depth()) best = c.get();
+  }
+  return best;
+}
+
+void PipelineGroup::wait(std::shared_ptr<Job> job, Clock::time_point now) {
+  const std::size_t waiting = pool_->waiting_total();
+  if (waiting >= pool_->options().max_waiting) {
+    job->complete(pool_->exhausted(pool_->stats().open, waiting));
+    return;
+  }
+  job->enqueued_at = now;
+  waiting_.push_back(std::move(job));
+  pool_->pipeline_waiting().fetch_add(1, std::memory_order_relaxed);
+  arm_expiry();
+}
+
+void PipelineGroup::dispatch() {
+  if (waiting_.empty() || closed_) return;
+  const auto now = Clock::now();
+  while (!waiting_.empty() && !pool_->has_waiters()) {
+    PipelineConnection* c = pick(now);
+    if (c == nullptr) break;
+    auto job = std::move(waiting_.front());
+    waiting_.pop_front();
+    pool_->pipeline_waiting().fetch_sub(1, std::memory_order_relaxed);
+    c->start(std::move(job));
+  }
+  if (waiting_.empty()) return;
+  bool any = false;
+  for (auto& c : conns_) any = any || c->accepting();
+  if (!any || pool_->has_waiters()) {
+    // Nothing here will take them (connections lost or being given back): the pool's queue.
+    auto jobs = std::move(waiting_);
+    waiting_.clear();
+    pool_->pipeline_waiting().fetch_sub(jobs.size(), std::memory_order_relaxed);
+    for (auto& job : jobs) pool_->submit(std::move(job));
+  }
+}
+
+void PipelineGroup::arm_expiry() {
+  if (expiry_armed_ || waiting_.empty()) return;
+  expiry_armed_ = true;
+  expiry_.expires_at(waiting_.front()->enqueued_at + pool_->options().wait_timeout);
+  expiry_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->expiry_armed_ = false;
+    if (ec) return;
+    const auto now = Clock::now();
+    const auto limit = self->pool_->options().wait_timeout;
+    while (!self->waiting_.empty() && now - self->waiting_.front()->enqueued_at >= limit) {
+      auto job = std::move(self->waiting_.front());
+      self->waiting_.pop_front();
+      self->pool_->pipeline_waiting().fetch_sub(1, std::memory_order_relaxed);
+      job->complete(self->pool_->wait_expired());
+    }
+    self->arm_expiry();
+  });
 }
 
 void PipelineGroup::on_opened(Result<std::unique_ptr<Connection>> opened) {
@@ -131,6 +201,7 @@ void PipelineGroup::on_opened(Result<std::unique_ptr<Connection>> opened) {
   }
   conns_.push_back(c);
   for (auto& job : waiting) c->start(std::move(job));
+  dispatch();
 }
 
 void PipelineGroup::reclaim() {
@@ -154,6 +225,11 @@ void PipelineGroup::close() {
     for (auto& bucket : waiting) {
       for (auto& job : bucket) job->complete(e);
     }
+    auto queued = std::move(self->waiting_);
+    self->waiting_.clear();
+    self->pool_->pipeline_waiting().fetch_sub(queued.size(), std::memory_order_relaxed);
+    for (auto& job : queued) job->complete(e);
+    self->expiry_.cancel();
   });
 }
 

@@ -137,7 +137,7 @@ void Pool::start() {
 PoolStats Pool::stats() const {
   std::lock_guard lock(mu_);
   return PoolStats{open_, idle_.size() + pipeline_idle_.load(), running_.size() + pipelined_.load(),
-                   waiters_.size()};
+                   waiters_.size() + pipeline_waiting_.load()};
 }
 
 void Pool::submit(std::shared_ptr<Job> job) {
@@ -167,14 +167,11 @@ void Pool::submit(std::shared_ptr<Job> job) {
     start_locked({std::move(job)}, nullptr);
     return;
   }
-  if (waiters_.size() >= options_.max_waiting) {
-    const auto busy = running_.size();
-    const auto waiting = waiters_.size();
+  if (waiters_.size() + pipeline_waiting_.load() >= options_.max_waiting) {
+    const auto busy = open_;
+    const auto waiting = waiters_.size() + pipeline_waiting_.load();
     lock.unlock();
-    job->complete(Error(Errc::overloaded,
-                        "PostgreSQL connection pool exhausted: " + std::to_string(busy) +
-                            " connections busy and " + std::to_string(waiting) + " calls waiting",
-                        "retry later, or raise pool.max_connections / options.max_waiting"));
+    job->complete(exhausted(busy, waiting));
     return;
   }
   job->enqueued_at = now;
@@ -404,6 +401,20 @@ void Pool::give_back(std::unique_ptr<Connection> conn) {
     return;
   }
   idle_.push_back(std::move(conn));
+}
+
+Error Pool::exhausted(std::size_t busy, std::size_t waiting) const {
+  return Error(Errc::overloaded,
+               "PostgreSQL connection pool exhausted: " + std::to_string(busy) +
+                   " connections busy and " + std::to_string(waiting) + " calls waiting",
+               "retry later, or raise pool.max_connections / options.max_waiting");
+}
+
+Error Pool::wait_expired() const {
+  return Error(Errc::overloaded,
+               "no PostgreSQL connection became free within " +
+                   std::to_string(options_.wait_timeout.count()) + " ms",
+               "retry later, or raise pool.max_connections / pool.wait_timeout_ms");
 }
 
 void Pool::park(std::unique_ptr<Connection> conn) {
@@ -658,12 +669,7 @@ void Pool::tick() {
     }
     fast = !waiters_.empty() || !running_.empty() || opening_ > 0;
   }
-  for (auto& j : expired) {
-    j->complete(Error(Errc::overloaded,
-                      "no PostgreSQL connection became free within " +
-                          std::to_string(options_.wait_timeout.count()) + " ms",
-                      "retry later, or raise pool.max_connections / pool.wait_timeout_ms"));
-  }
+  for (auto& j : expired) j->complete(wait_expired());
   for (auto& j : abandoned) {
     j->complete(Error(Errc::timeout,
                       "PostgreSQL did not answer within " +

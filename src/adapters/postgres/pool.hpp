@@ -153,6 +153,17 @@ class Pool : public std::enable_shared_from_this<Pool> {
   /// Calls in flight on pipelines, and lent connections with none (for stats()).
   std::atomic<std::size_t>& pipelined() { return pipelined_; }
   std::atomic<std::size_t>& pipeline_idle() { return pipeline_idle_; }
+  /// Calls waiting in pipeline groups for a connection that is not stalled.
+  std::atomic<std::size_t>& pipeline_waiting() { return pipeline_waiting_; }
+  /// Calls waiting for a connection, here and in pipeline groups.
+  std::size_t waiting_total() const {
+    return waiting_.load(std::memory_order_relaxed) +
+           pipeline_waiting_.load(std::memory_order_relaxed);
+  }
+  /// The refusal of a call when `waiting` calls already wait (options.max_waiting).
+  Error exhausted(std::size_t busy, std::size_t waiting) const;
+  /// The answer to a call that waited pool.wait_timeout_ms in vain.
+  Error wait_expired() const;
   const ClientOptions& options() const { return options_; }
   TypeCache& types() { return types_; }
 
@@ -200,10 +211,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::atomic<bool> healthy_{true};
   std::atomic<bool> fast_{false};
   std::atomic<std::size_t> in_delivery_{0};
-  std::atomic<std::size_t> waiting_{0};        // waiters_.size(), readable without the lock
-  std::atomic<std::size_t> pipelined_{0};      // calls in flight on lent connections
-  std::atomic<std::size_t> pipeline_idle_{0};  // lent connections with no call
-  std::function<void()> reclaim_;              // set once, before any call
+  std::atomic<std::size_t> waiting_{0};    // waiters_.size(), readable without the lock
+  std::atomic<std::size_t> pipelined_{0};  // calls in flight on lent connections
+  std::atomic<std::size_t> pipeline_idle_{0};
+  std::atomic<std::size_t> pipeline_waiting_{0};  // lent connections with no call
+  std::function<void()> reclaim_;                 // set once, before any call
   std::condition_variable delivered_;  // housekeeping ticks fast (calls are running or waiting)
 };
 

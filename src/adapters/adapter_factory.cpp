@@ -61,6 +61,9 @@ postgres::ClientOptions postgres_options(const config::ClusterConfig& cluster,
   if (const auto* v = option("statement_cache_size"); v != nullptr && v->is_number_integer()) {
     o.statement_cache_size = v->get<std::size_t>();
   }
+  if (const auto* v = option("pipeline_depth"); v != nullptr && v->is_number_integer()) {
+    o.pipeline_depth = v->get<std::size_t>();
+  }
   if (const auto* v = option("max_waiting"); v != nullptr && v->is_number_integer()) {
     o.max_waiting = v->get<std::size_t>();
   }

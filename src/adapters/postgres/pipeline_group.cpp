@@ -9,8 +9,6 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-// Calls in flight on one connection, at most.
-constexpr std::size_t kMaxDepth = 128;
 // A connection whose oldest call has waited longer than this runs something slow: new calls
 // do not queue behind it (they take another connection, or wait for one).
 constexpr auto kStall = std::chrono::milliseconds(5);
@@ -22,6 +20,7 @@ PipelineGroup::PipelineGroup(asio::any_io_executor executor, std::shared_ptr<Poo
     : executor_(std::move(executor)),
       pool_(std::move(pool)),
       share_(std::max<std::size_t>(1, share)),
+      depth_(std::max<std::size_t>(1, pool_->options().pipeline_depth)),
       expiry_(executor_) {}
 
 void PipelineGroup::prune() {
@@ -52,7 +51,7 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
         c->start(std::move(job));
         return;
       }
-      if (c->depth() < kMaxDepth && !c->stalled(now, kStall) &&
+      if (c->depth() < depth_ && !c->stalled(now, kStall) &&
           (best == nullptr || c->depth() < best->depth())) {
         best = c.get();
       }
@@ -95,7 +94,7 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
     auto& bucket =
         *std::min_element(connecting_.begin(), connecting_.end(),
                           [](const auto& a, const auto& b) { return a.size() < b.size(); });
-    if (bucket.size() < kMaxDepth) {
+    if (bucket.size() < depth_) {
       bucket.push_back(std::move(job));
       return;
     }
@@ -113,7 +112,7 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
 PipelineConnection* PipelineGroup::pick(Clock::time_point now) {
   PipelineConnection* best = nullptr;
   for (auto& c : conns_) {
-    if (!c->accepting() || c->depth() >= kMaxDepth) continue;
+    if (!c->accepting() || c->depth() >= depth_) continue;
     if (c->depth() > 0 && c->stalled(now, kStall)) continue;
     if (best == nullptr || c->depth() < best->depth()) best = c.get();
   }

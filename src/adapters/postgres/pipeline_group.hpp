@@ -53,6 +53,7 @@ class PipelineGroup : public std::enable_shared_from_this<PipelineGroup> {
   boost::asio::any_io_executor executor_;
   std::shared_ptr<Pool> pool_;
   std::size_t share_;
+  std::size_t depth_;  // calls in flight per connection (options.pipeline_depth)
   std::vector<std::shared_ptr<PipelineConnection>> conns_;
   std::size_t opening_ = 0;
   // Calls waiting for a connection being opened: one list per open.

@@ -101,7 +101,8 @@ class PoolClient final : public Client {
       : ticker_(std::make_shared<detail::Pool::Ticker>(ticker_context)),
         // Pipelines need named statements, and TLS keeps decrypted bytes where the socket
         // watch cannot see them: those connections are used by workers only.
-        pipelines_(options.statement_cache_size > 0 && options.sslmode == "disable"),
+        pipelines_(options.pipeline_depth > 0 && options.statement_cache_size > 0 &&
+                   options.sslmode == "disable"),
         default_timeout_(options.default_timeout),
         pool_(std::make_shared<detail::Pool>(ticker_, std::move(options))) {
     const std::size_t max = std::max<std::size_t>(1, pool_->options().max_connections);

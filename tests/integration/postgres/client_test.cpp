@@ -655,6 +655,26 @@ TEST_F(PostgresClientTest, StatementsThatMustRunAloneWorkWithAndWithoutTheirOwnT
   }
 }
 
+TEST_F(PostgresClientTest, OneConnectionServesPipelinedCallsAndTransactionsInTurn) {
+  // The only connection is lent to the pipelines after a single statement; a transaction then
+  // needs it back on a worker: the pipeline gives it back at once (not after a linger or the
+  // wait timeout), and the next single statement takes it again.
+  auto o = options();
+  o.max_connections = 1;
+  o.wait_timeout = 5s;
+  auto c = make_client(io.context(), o);
+  for (int i = 0; i < 3; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(ok(*c, "SELECT $1::int AS v", {i}).rows[0]["v"], i);
+    auto t = transaction(*c, {{"SELECT $1::int AS v", {i}}, {"SELECT 2 AS w", {}}});
+    ASSERT_TRUE(t) << error_text(t.error());
+    EXPECT_EQ((*t)[0].rows[0]["v"], i);
+    EXPECT_EQ(ok(*c, "SELECT 3 AS x").rows[0]["x"], 3);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 900ms) << "round " << i;
+  }
+  EXPECT_EQ(c->stats().open, 1u);
+}
+
 TEST_F(PostgresClientTest, IdleAndOldConnectionsAreClosed) {
   auto o = options();
   o.min_connections = 0;

@@ -38,6 +38,12 @@ void PipelineGroup::submit(std::shared_ptr<Job> job) {
   prune();
   const auto now = Clock::now();
   const bool waiters = pool_->has_waiters();
+  if (!waiting_.empty() && !waiters) {
+    // Calls already wait here: this one goes behind them (first come, first served).
+    wait(std::move(job), now);
+    dispatch();
+    return;
+  }
   // A connection with nothing in flight; else the least busy one answering promptly.
   PipelineConnection* best = nullptr;
   std::size_t active = 0;

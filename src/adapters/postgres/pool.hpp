@@ -85,7 +85,7 @@ struct Job {
   }
   std::atomic<bool> done{false};
 
-  // Guarded by Pool::mu_.
+  // Guarded by Pool::mu_ (enqueued_at: or by the pipeline group the call waits in).
   std::chrono::steady_clock::time_point enqueued_at;
   std::chrono::steady_clock::time_point deadline;  // set when the query phase starts
   std::shared_ptr<Canceller> canceller;            // while a query runs

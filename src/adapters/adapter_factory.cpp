@@ -61,6 +61,9 @@ postgres::ClientOptions postgres_options(const config::ClusterConfig& cluster,
   if (const auto* v = option("statement_cache_size"); v != nullptr && v->is_number_integer()) {
     o.statement_cache_size = v->get<std::size_t>();
   }
+  if (const auto* v = option("pipeline_depth"); v != nullptr && v->is_number_integer()) {
+    o.pipeline_depth = v->get<std::size_t>();
+  }
   if (const auto* v = option("max_waiting"); v != nullptr && v->is_number_integer()) {
     o.max_waiting = v->get<std::size_t>();
   }
@@ -142,11 +145,11 @@ std::shared_ptr<cluster::Backends> AdapterFactory::create(const config::ClusterC
     if (svc.type == config::ServiceType::postgres) {
       cluster::Backends::Postgres pg;
       pg.service = svc.name;
-      pg.primary = postgres::make_client(pool_.next(), postgres_options(resolved, svc));
+      pg.primary = postgres::make_client(pool_, postgres_options(resolved, svc));
       for (const auto& replica : svc.replicas) {
         if (replica.role == "primary") continue;  // a failover target, not a read replica
         pg.replicas.push_back(
-            postgres::make_client(pool_.next(), postgres_options(resolved, svc, &replica)));
+            postgres::make_client(pool_, postgres_options(resolved, svc, &replica)));
       }
       backends->postgres.push_back(std::move(pg));
     }

@@ -18,6 +18,7 @@ constexpr int kMaxWaitTimeoutMs = 600'000;
 constexpr int kMaxRedisDb = 15;
 constexpr std::int64_t kMaxStatementCache = 10'000;
 constexpr std::int64_t kMaxWaiting = 1'000'000;
+constexpr std::int64_t kMaxPipelineDepth = 1'024;
 
 /// Reads a host name: non-empty (unless `default_host` is given), at most 253 bytes, without
 /// whitespace or control characters. An absent or empty host takes `default_host` when set.
@@ -92,6 +93,7 @@ void parse_options(DocumentChecker& c, const Doc& service, const std::string& pa
     };
     check_int("statement_cache_size", kMaxStatementCache);
     check_int("max_waiting", kMaxWaiting);
+    check_int("pipeline_depth", kMaxPipelineDepth);
     const Field app = field_of(*options, f.path, "application_name");
     if (!app.absent() && (!app.value->is_string() || app.value->get<std::string>().size() > 63)) {
       c.error(app.path, "must be a string of at most 63 bytes");

@@ -220,11 +220,14 @@ void Connection::note_command(std::string_view tag) {
   if (tag == "DISCARD ALL" || tag == "DEALLOCATE ALL") forget_all();
 }
 
-void Connection::forget(const std::string& sql, bool exists_on_server) {
+void Connection::forget(const std::string& sql, bool exists_on_server, const std::string* name) {
   auto it = index_.find(sql);
   if (it == index_.end()) return;
   auto node = it->second;
-  if (exists_on_server && !node->second.name.empty()) to_deallocate_.push_back(node->second.name);
+  if (name != nullptr && node->second->name != *name) return;  // already prepared again
+  if (exists_on_server && !node->second->name.empty()) {
+    to_deallocate_.push_back(node->second->name);
+  }
   index_.erase(it);
   lru_.erase(node);
 }
@@ -235,34 +238,81 @@ void Connection::forget_all() {
   to_deallocate_.clear();
 }
 
-Result<const Connection::Prepared*> Connection::prepared(const std::string& sql,
-                                                         bool in_transaction) {
-  if (auto it = index_.find(sql); it != index_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return &lru_.front().second;
-  }
+Result<std::shared_ptr<const Prepared>> Connection::prepared(const std::string& sql,
+                                                             bool in_transaction) {
+  if (auto hit = cached(sql)) return hit;
   if (cache_size_ == 0) {
     auto p = prepare(sql, "", in_transaction);
     if (!p) return p.error();
     lru_.clear();  // holds at most the unnamed statement, never indexed
-    lru_.emplace_front(sql, std::move(*p));
-    return &lru_.front().second;
+    lru_.emplace_front(sql, *p);
+    return *p;
   }
-  while (lru_.size() >= cache_size_) {
+  auto p = prepare(sql, reserve_name(), in_transaction);
+  if (!p) return p.error();
+  lru_.emplace_front(sql, *p);
+  index_.emplace(lru_.front().first, lru_.begin());
+  return *p;
+}
+
+std::shared_ptr<const Prepared> Connection::cached(const std::string& sql) {
+  auto it = index_.find(sql);
+  if (it == index_.end()) return nullptr;
+  if (it->second != lru_.begin()) lru_.splice(lru_.begin(), lru_, it->second);
+  return lru_.front().second;
+}
+
+void Connection::evict_for_one_more() {
+  while (!lru_.empty() && lru_.size() >= cache_size_) {
     auto& victim = lru_.back();
-    to_deallocate_.push_back(victim.second.name);
+    if (!victim.second->name.empty()) to_deallocate_.push_back(victim.second->name);
     index_.erase(victim.first);
     lru_.pop_back();
   }
-  auto p = prepare(sql, "throome_" + std::to_string(++next_name_), in_transaction);
-  if (!p) return p.error();
-  lru_.emplace_front(sql, std::move(*p));
-  index_.emplace(lru_.front().first, lru_.begin());
-  return &lru_.front().second;
 }
 
-Result<Connection::Prepared> Connection::prepare(const std::string& sql, const std::string& name,
-                                                 bool in_transaction) {
+std::string Connection::reserve_name() {
+  evict_for_one_more();
+  return "throome_" + std::to_string(++next_name_);
+}
+
+std::vector<std::string> Connection::take_deallocations() {
+  std::vector<std::string> out;
+  out.swap(to_deallocate_);
+  return out;
+}
+
+bool Connection::knows_types(const PGresult* describe) const {
+  for (int i = 0; i < PQnparams(describe); ++i) {
+    const Oid oid = PQparamtype(describe, i);
+    if (oid != 0 && !types_.find(oid)) return false;
+  }
+  for (int j = 0; j < PQnfields(describe); ++j) {
+    const Oid oid = PQftype(describe, j);
+    if (oid == 0) continue;
+    auto type = types_.find(oid);
+    if (!type) return false;
+    if (type->kind == Kind::array && type->element != 0 && !types_.find(type->element)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::shared_ptr<const Prepared> Connection::adopt(const std::string& sql, const std::string& name,
+                                                  const PGresult* describe) {
+  auto p = from_describe(name, describe);
+  // A statement prepared twice (a retry raced another) replaces the older entry.
+  forget(sql, true);
+  evict_for_one_more();
+  lru_.emplace_front(sql, p);
+  index_.emplace(lru_.front().first, lru_.begin());
+  return p;
+}
+
+Result<std::shared_ptr<const Prepared>> Connection::prepare(const std::string& sql,
+                                                            const std::string& name,
+                                                            bool in_transaction) {
   // One round trip: [DEALLOCATE evicted statements] Parse + Describe, each batch with its own
   // Sync so a failing DEALLOCATE cannot abort the Parse. Evictions wait while a transaction
   // is open (a failure there would abort it).
@@ -317,7 +367,13 @@ Result<Connection::Prepared> Connection::prepare(const std::string& sql, const s
   if (PQresultStatus(parse) != PGRES_COMMAND_OK) return failure(parse);
   if (PQresultStatus(describe) != PGRES_COMMAND_OK) return failure(describe);
 
-  Prepared p;
+  return from_describe(name, describe);
+}
+
+std::shared_ptr<const Prepared> Connection::from_describe(const std::string& name,
+                                                          const PGresult* describe) {
+  auto out = std::make_shared<Prepared>();
+  Prepared& p = *out;
   p.name = name;
   std::vector<Oid> oids;
   for (int i = 0; i < PQnparams(describe); ++i) {
@@ -333,7 +389,7 @@ Result<Connection::Prepared> Connection::prepare(const std::string& sql, const s
     oids.push_back(c.oid);
     p.columns.push_back(std::move(c));
   }
-  resolve_types(oids);
+  if (!pipeline_) resolve_types(oids);  // pipeline mode: adopt() only when all are known
   std::set<std::string> keys;
   for (auto& c : p.columns) {
     TypeDesc type = types_.find(c.oid).value_or(TypeDesc{"oid:" + std::to_string(c.oid)});
@@ -347,7 +403,7 @@ Result<Connection::Prepared> Connection::prepare(const std::string& sql, const s
     p.column_types.push_back(std::move(type));
     p.element_types.push_back(std::move(element));
   }
-  return p;
+  return out;
 }
 
 void Connection::resolve_types(const std::vector<Oid>& oids) {
@@ -412,7 +468,7 @@ Result<StatementResult> Connection::run(const Statement& statement, const ExecOp
   for (int attempt = 0;; ++attempt) {
     auto prep = prepared(statement.sql, in_transaction);
     if (!prep) return prep.error();
-    const Prepared& p = **prep;
+    const Prepared& p = **prep;  // the shared_ptr keeps it alive past an eviction
     auto params = bind(p, statement);
     if (!params) return params.error();
     auto result = execute(p, *params, options);
@@ -435,8 +491,7 @@ int Connection::stale_statement(const Error& e) {
   return 0;
 }
 
-Result<std::vector<std::optional<std::string>>> Connection::bind(const Prepared& p,
-                                                                 const Statement& statement) {
+Result<Params> Connection::bind(const Prepared& p, const Statement& statement) {
   if (statement.args.size() != p.param_types.size()) {
     return Error(Errc::bad_request,
                  "the statement has " + std::to_string(p.param_types.size()) +
@@ -444,7 +499,7 @@ Result<std::vector<std::optional<std::string>>> Connection::bind(const Prepared&
                      " value(s)",
                  "args binds $1, $2, ... in order");
   }
-  std::vector<std::optional<std::string>> params;
+  Params params;
   params.reserve(statement.args.size());
   for (std::size_t i = 0; i < statement.args.size(); ++i) {
     const auto type = types_.find(p.param_types[i]);
@@ -469,8 +524,8 @@ void Connection::run_pipelined(
   };
   // Prepare (evictions wait: a statement of this batch must not be deallocated before it runs)
   // and bind everything first; what fails here never reaches the pipeline.
-  std::vector<std::optional<Prepared>> preps(n);
-  std::vector<std::vector<std::optional<std::string>>> params(n);
+  std::vector<std::shared_ptr<const Prepared>> preps(n);
+  std::vector<Params> params(n);
   std::vector<std::size_t> queued;
   for (std::size_t i = 0; i < n && !broken_; ++i) {
     auto p = prepared(statements[i]->sql, true);
@@ -483,7 +538,7 @@ void Connection::run_pipelined(
       finish(i, bound.error());
       continue;
     }
-    preps[i] = **p;
+    preps[i] = *p;
     params[i] = std::move(*bound);
     queued.push_back(i);
   }
@@ -522,7 +577,7 @@ void Connection::run_pipelined(
   }
 }
 
-bool Connection::send(const Prepared& p, const std::vector<std::optional<std::string>>& params) {
+bool Connection::send(const Prepared& p, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& v : params) values.push_back(v ? v->c_str() : nullptr);
@@ -534,28 +589,42 @@ bool Connection::send(const Prepared& p, const std::vector<std::optional<std::st
   return true;
 }
 
-Result<StatementResult> Connection::execute(const Prepared& p,
-                                            const std::vector<std::optional<std::string>>& params,
+Result<StatementResult> Connection::execute(const Prepared& p, const Params& params,
                                             const ExecOptions& options) {
   if (!send(p, params)) return lost("send");
   return collect(p, options);
 }
 
+Collect::Collect(std::shared_ptr<const Prepared> p, const ExecOptions& o)
+    : prepared(std::move(p)), options(&o) {
+  out.returns_rows = prepared->returns_rows;
+  out.columns = prepared->columns;
+}
+
 Result<StatementResult> Connection::collect(const Prepared& p, const ExecOptions& options) {
   PQsetSingleRowMode(conn_);  // rows arrive one by one: memory stays bounded
-  StatementResult out;
-  out.returns_rows = p.returns_rows;
-  out.columns = p.columns;
+  // The caller keeps `p` alive: an aliasing pointer that owns nothing.
+  Collect c(std::shared_ptr<const Prepared>(std::shared_ptr<const Prepared>(), &p), options);
+  while (PGresult* raw = PQgetResult(conn_)) {
+    auto r = wrap(raw);
+    absorb(c, raw);
+    if (c.copy_both) break;
+  }
+  return conclude(c);
+}
+
+void Connection::absorb(Collect& c, const PGresult* raw) {
+  const Prepared& p = *c.prepared;
+  const ExecOptions& options = *c.options;
+  StatementResult& out = c.out;
   const bool arrays = options.format == RowFormat::arrays;
   const int fields = static_cast<int>(p.columns.size());
-  std::size_t bytes = 0;
-  std::optional<Error> error;
 
   auto take_rows = [&](const PGresult* r) {
     const int n = PQntuples(r);
     const int nf = std::min(fields, PQnfields(r));
     for (int i = 0; i < n; ++i) {
-      if (out.rows.size() >= options.max_rows || bytes > options.max_bytes) {
+      if (out.rows.size() >= options.max_rows || c.bytes > options.max_bytes) {
         out.truncated = true;
         return;
       }
@@ -565,7 +634,7 @@ Result<StatementResult> Connection::collect(const Prepared& p, const ExecOptions
         if (!PQgetisnull(r, i, j)) {
           const std::string_view text(PQgetvalue(r, i, j),
                                       static_cast<std::size_t>(PQgetlength(r, i, j)));
-          bytes += text.size();
+          c.bytes += text.size();
           const auto& element = p.element_types[static_cast<std::size_t>(j)];
           v = decode_value(p.column_types[static_cast<std::size_t>(j)],
                            element ? &*element : nullptr, text);
@@ -580,55 +649,83 @@ Result<StatementResult> Connection::collect(const Prepared& p, const ExecOptions
     }
   };
 
-  while (PGresult* raw = PQgetResult(conn_)) {
-    auto r = wrap(raw);
-    switch (PQresultStatus(raw)) {
-      case PGRES_SINGLE_TUPLE:
-        if (!error) take_rows(raw);
-        break;
-      case PGRES_TUPLES_OK:
-      case PGRES_COMMAND_OK:
-      case PGRES_EMPTY_QUERY: {
-        if (error) break;
-        take_rows(raw);
-        const std::string tag = PQcmdStatus(raw);
-        out.command = command_verb(tag);
-        const char* count = PQcmdTuples(raw);
-        out.rows_affected = 0;
-        if (count != nullptr && *count != '\0') {
-          std::from_chars(count, count + std::char_traits<char>::length(count), out.rows_affected);
-        }
-        note_command(out.command);
+  switch (PQresultStatus(raw)) {
+    case PGRES_SINGLE_TUPLE:
+      if (!c.error) take_rows(raw);
+      break;
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY: {
+      if (c.error) break;
+      take_rows(raw);
+      const std::string tag = PQcmdStatus(const_cast<PGresult*>(raw));
+      out.command = command_verb(tag);
+      const char* count = PQcmdTuples(const_cast<PGresult*>(raw));
+      out.rows_affected = 0;
+      if (count != nullptr && *count != '\0') {
+        std::from_chars(count, count + std::char_traits<char>::length(count), out.rows_affected);
+      }
+      note_command(out.command);
+      break;
+    }
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+      if (pipeline_) {
+        // Not expected (COPY never takes the pipeline): without blocking it cannot be ended.
+        c.copy_both = true;
         break;
       }
-      case PGRES_COPY_IN:
+      if (PQresultStatus(raw) == PGRES_COPY_IN) {
         PQputCopyEnd(conn_, "COPY FROM STDIN is not supported through the gateway");
-        if (!error) {
-          error = Error(Errc::bad_request, "COPY is not supported through the gateway");
-        }
-        break;
-      case PGRES_COPY_OUT: {
+      } else {
         char* buffer = nullptr;
         while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
-        if (!error) {
-          error = Error(Errc::bad_request, "COPY is not supported through the gateway");
-        }
-        break;
       }
-      case PGRES_COPY_BOTH:
-        broken_ = true;
-        return lost("COPY BOTH");
-      default:
-        if (!error) error = failure(raw);
-        break;
-    }
+      if (!c.error) c.error = Error(Errc::bad_request, "COPY is not supported through the gateway");
+      break;
+    case PGRES_COPY_BOTH:
+      c.copy_both = true;
+      break;
+    default:
+      if (!c.error) c.error = failure(raw);
+      break;
+  }
+}
+
+Result<StatementResult> Connection::conclude(Collect& c) {
+  if (c.copy_both) {
+    broken_ = true;
+    return lost("COPY");
   }
   if (PQstatus(conn_) != CONNECTION_OK) {
     broken_ = true;
-    if (!error || error->code() != Errc::backend_unavailable) return lost("execute");
+    if (!c.error || c.error->code() != Errc::backend_unavailable) return lost("execute");
   }
-  if (error) return *error;
-  return out;
+  if (c.error) return *c.error;
+  return std::move(c.out);
+}
+
+bool Connection::enter_pipeline() {
+  if (PQsetnonblocking(conn_, 1) != 0) return false;
+  if (PQenterPipelineMode(conn_) != 1) {
+    PQsetnonblocking(conn_, 0);
+    return false;
+  }
+  pipeline_ = true;
+  return true;
+}
+
+bool Connection::leave_pipeline() {
+  pipeline_ = false;
+  if (PQexitPipelineMode(conn_) != 1) {
+    broken_ = true;
+    return false;
+  }
+  if (PQsetnonblocking(conn_, 0) != 0) {
+    broken_ = true;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace throome::postgres::detail

@@ -136,7 +136,8 @@ void Pool::start() {
 
 PoolStats Pool::stats() const {
   std::lock_guard lock(mu_);
-  return PoolStats{open_, idle_.size(), running_.size(), waiters_.size()};
+  return PoolStats{open_, idle_.size() + pipeline_idle_.load(), running_.size() + pipelined_.load(),
+                   waiters_.size() + pipeline_waiting_.load()};
 }
 
 void Pool::submit(std::shared_ptr<Job> job) {
@@ -166,19 +167,19 @@ void Pool::submit(std::shared_ptr<Job> job) {
     start_locked({std::move(job)}, nullptr);
     return;
   }
-  if (waiters_.size() >= options_.max_waiting) {
-    const auto busy = running_.size();
-    const auto waiting = waiters_.size();
+  if (waiters_.size() + pipeline_waiting_.load() >= options_.max_waiting) {
+    const auto busy = open_;
+    const auto waiting = waiters_.size() + pipeline_waiting_.load();
     lock.unlock();
-    job->complete(Error(Errc::overloaded,
-                        "PostgreSQL connection pool exhausted: " + std::to_string(busy) +
-                            " connections busy and " + std::to_string(waiting) + " calls waiting",
-                        "retry later, or raise pool.max_connections / options.max_waiting"));
+    job->complete(exhausted(busy, waiting));
     return;
   }
   job->enqueued_at = now;
   waiters_.push_back(std::move(job));
+  count_waiters_locked();
   lock.unlock();
+  // Every connection is in use: pipelines holding drained ones give them back.
+  if (reclaim_) reclaim_();
   speed_up();
 }
 
@@ -195,7 +196,10 @@ Pool::Batch Pool::take_batch_locked() {
   batch.push_back(std::move(waiters_.front()));
   waiters_.pop_front();
   const Job& first = *batch.front();
-  if (!first.pipelinable) return batch;
+  if (!first.pipelinable) {
+    count_waiters_locked();
+    return batch;
+  }
   // Calls that queued behind a busy pool share one round trip (a pipeline).
   while (!waiters_.empty() && batch.size() < kMaxBatch) {
     const Job& next = *waiters_.front();
@@ -203,6 +207,7 @@ Pool::Batch Pool::take_batch_locked() {
     batch.push_back(std::move(waiters_.front()));
     waiters_.pop_front();
   }
+  count_waiters_locked();
   return batch;
 }
 
@@ -232,6 +237,7 @@ std::vector<std::shared_ptr<Job>> Pool::take_waiters_if_down_locked() {
   if (healthy_ || open_ > 0) return out;  // a working connection will serve them
   out.assign(waiters_.begin(), waiters_.end());
   waiters_.clear();
+  count_waiters_locked();
   return out;
 }
 
@@ -285,7 +291,7 @@ void Pool::work(Batch batch, std::unique_ptr<Connection> conn) {
   }
 }
 
-void Pool::finish(Job& job, Outcome outcome) {
+Outcome annotate(const Job& job, Outcome outcome) {
   if (!outcome) {
     const Error e = outcome.error();
     if (e.code() == Errc::timeout) {
@@ -295,7 +301,135 @@ void Pool::finish(Job& job, Outcome outcome) {
                       e.details());
     }
   }
-  deliver(job, std::move(outcome));
+  return outcome;
+}
+
+void Pool::finish(Job& job, Outcome outcome) { deliver(job, annotate(job, std::move(outcome))); }
+
+Pool::Lend Pool::lend() {
+  Lend out;
+  for (;;) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) {
+        out.error = Error(Errc::backend_unavailable, "the PostgreSQL client is closed",
+                          json{{"phase", "connect"}});
+        return out;
+      }
+      if (idle_.empty()) {
+        if (open_ >= options_.max_connections) return out;
+        if (!healthy_ && Clock::now() < retry_at_) {
+          out.error = last_error_;  // the last attempt failed moments ago: fail fast
+          return out;
+        }
+        ++open_;
+        out.open = true;
+        return out;
+      }
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    // A non-blocking check (poll with no timeout): closed by the server while idle?
+    if (conn->usable()) {
+      out.conn = std::move(conn);
+      return out;
+    }
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    asio::post(*workers_, [c = std::shared_ptr<Connection>(std::move(conn))] {});
+  }
+}
+
+void Pool::open_for(asio::any_io_executor executor,
+                    std::function<void(Result<std::unique_ptr<Connection>>)> done) {
+  asio::post(*workers_, [self = shared_from_this(), executor = std::move(executor),
+                         done = std::move(done)]() mutable {
+    const auto started = Clock::now();
+    auto opened = Connection::open(self->settings_, self->types_);
+    std::unique_ptr<Connection> closing;
+    std::vector<std::shared_ptr<Job>> failed;
+    Error failure;
+    bool deliver = false;
+    {
+      std::lock_guard lock(self->mu_);
+      if (opened) {
+        self->note_success_locked();
+      } else {
+        self->note_failure_locked(opened.error(), started);
+        failed = self->take_waiters_if_down_locked();
+        failure = self->last_error_;
+      }
+      if (!opened || self->closed_) {
+        --self->open_;
+        if (opened) closing = std::move(*opened);
+      }
+      // Counted before the lock is left: wait_for_deliveries() cannot miss this post.
+      deliver = !self->closed_;
+      if (deliver) self->in_delivery_.fetch_add(1);
+    }
+    closing.reset();
+    for (auto& f : failed) self->deliver(*f, failure);
+    if (!deliver) return;
+    asio::post(executor,
+               [done = std::move(done), r = std::move(opened)]() mutable { done(std::move(r)); });
+    if (self->in_delivery_.fetch_sub(1) == 1) {
+      std::lock_guard lock(self->mu_);
+      self->delivered_.notify_all();
+    }
+  });
+}
+
+void Pool::give_back(std::unique_ptr<Connection> conn) {
+  conn->touch();
+  bool keep = !conn->broken() && !conn->in_transaction();
+  if (keep && options_.max_lifetime.count() > 0 &&
+      Clock::now() - conn->created_at() >= options_.max_lifetime) {
+    keep = false;
+  }
+  std::unique_lock lock(mu_);
+  if (closed_ || !keep) {
+    --open_;
+    lock.unlock();
+    asio::post(*workers_, [c = std::shared_ptr<Connection>(std::move(conn))] {});
+    return;
+  }
+  if (!waiters_.empty()) {
+    start_locked(take_batch_locked(), std::move(conn));
+    return;
+  }
+  idle_.push_back(std::move(conn));
+}
+
+Error Pool::exhausted(std::size_t busy, std::size_t waiting) const {
+  return Error(Errc::overloaded,
+               "PostgreSQL connection pool exhausted: " + std::to_string(busy) +
+                   " connections busy and " + std::to_string(waiting) + " calls waiting",
+               "retry later, or raise pool.max_connections / options.max_waiting");
+}
+
+Error Pool::wait_expired() const {
+  return Error(Errc::overloaded,
+               "no PostgreSQL connection became free within " +
+                   std::to_string(options_.wait_timeout.count()) + " ms",
+               "retry later, or raise pool.max_connections / pool.wait_timeout_ms");
+}
+
+void Pool::park(std::unique_ptr<Connection> conn) {
+  std::unique_lock lock(mu_);
+  if (closed_) {
+    --open_;
+    lock.unlock();
+    asio::post(*workers_, [c = std::shared_ptr<Connection>(std::move(conn))] {});
+    return;
+  }
+  idle_.push_front(std::move(conn));  // the least recently used end
+}
+
+void Pool::cancel(std::shared_ptr<Canceller> canceller) {
+  asio::post(*cancellers_, [c = std::move(canceller)] { c->cancel(); });
 }
 
 void Pool::deliver(Job& job, Outcome outcome) {
@@ -440,6 +574,7 @@ void Pool::close() {
     closed_ = true;
     waiters.assign(waiters_.begin(), waiters_.end());
     waiters_.clear();
+    count_waiters_locked();
     idle.swap(idle_);
     open_ -= idle.size();
     for (auto& j : running_) {
@@ -498,6 +633,7 @@ void Pool::tick() {
       expired.push_back(std::move(waiters_.front()));
       waiters_.pop_front();
     }
+    count_waiters_locked();
     for (auto& j : running_) {
       if (!j->canceller || j->abandoned || j->done) continue;
       if (!j->cancel_sent && now >= j->deadline + kCancelGrace) {
@@ -533,12 +669,7 @@ void Pool::tick() {
     }
     fast = !waiters_.empty() || !running_.empty() || opening_ > 0;
   }
-  for (auto& j : expired) {
-    j->complete(Error(Errc::overloaded,
-                      "no PostgreSQL connection became free within " +
-                          std::to_string(options_.wait_timeout.count()) + " ms",
-                      "retry later, or raise pool.max_connections / pool.wait_timeout_ms"));
-  }
+  for (auto& j : expired) j->complete(wait_expired());
   for (auto& j : abandoned) {
     j->complete(Error(Errc::timeout,
                       "PostgreSQL did not answer within " +

@@ -1,12 +1,15 @@
 #pragma once
 
-// The connection pool of one PostgreSQL backend. Calls wait in a bounded FIFO for a free
-// connection; worker threads (one per connection, owned by the pool) run them with libpq and
-// post each outcome to its caller's executor. A housekeeping timer on the io_context expires
-// waits, cancels overdue queries, closes idle or old connections and keeps min_connections
-// open. Private to the Postgres adapter.
+// The connection pool of one PostgreSQL backend. Connections are lent to IO threads, which
+// drive them in non-blocking pipeline mode (PipelineGroup, the path of single statements), or
+// used by worker threads (owned by the pool) for everything else: transactions, COPY, calls
+// with their own timeout, and calls that had to wait for a connection. Calls wait in a bounded
+// FIFO for a free connection; workers post each outcome to its caller's executor. A
+// housekeeping timer on the io_context expires waits, cancels overdue queries, closes idle or
+// old connections and keeps min_connections open. Private to the Postgres adapter.
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
@@ -18,8 +21,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,7 +85,7 @@ struct Job {
   }
   std::atomic<bool> done{false};
 
-  // Guarded by Pool::mu_.
+  // Guarded by Pool::mu_ (enqueued_at: or by the pipeline group the call waits in).
   std::chrono::steady_clock::time_point enqueued_at;
   std::chrono::steady_clock::time_point deadline;  // set when the query phase starts
   std::shared_ptr<Canceller> canceller;            // while a query runs
@@ -117,6 +122,51 @@ class Pool : public std::enable_shared_from_this<Pool> {
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
   PoolStats stats() const;
 
+  // --- Connections lent to pipelines (called from IO threads; non-blocking).
+
+  /// What lend() found.
+  struct Lend {
+    std::unique_ptr<Connection> conn;  // an idle connection, checked
+    bool open = false;                 // none idle, but the caller may open one (open_for)
+    std::optional<Error> error;        // the backend is down: fail fast with this
+  };
+  /// An idle connection, or the right to open one (counted now), or nothing (at the maximum).
+  Lend lend();
+  /// Opens a connection on a worker thread (after lend() said `open`); `done` runs on
+  /// `executor` unless the pool was closed first (then the connection is closed).
+  void open_for(boost::asio::any_io_executor executor,
+                std::function<void(Result<std::unique_ptr<Connection>>)> done);
+  /// Takes back a lent connection (in blocking mode, every result read): it serves waiting
+  /// calls, joins the idle ones, or is closed (broken, too old, pool closed).
+  void give_back(std::unique_ptr<Connection> conn);
+  /// True while calls wait for a connection: pipelines then take no new calls and give
+  /// their connections back as soon as they drain.
+  bool has_waiters() const { return waiting_.load(std::memory_order_relaxed) > 0; }
+  /// Called (outside the lock) when a call starts waiting while every connection is in use,
+  /// so that pipelines holding idle connections give them back.
+  void on_exhausted(std::function<void()> reclaim) { reclaim_ = std::move(reclaim); }
+  /// Sends a cancel request for a running query (on the canceller thread).
+  void cancel(std::shared_ptr<Canceller> canceller);
+  /// Takes back a lent connection the server closed while nothing ran on it, as an idle one:
+  /// like any idle connection it is found dead (and replaced) when next used.
+  void park(std::unique_ptr<Connection> conn);
+  /// Calls in flight on pipelines, and lent connections with none (for stats()).
+  std::atomic<std::size_t>& pipelined() { return pipelined_; }
+  std::atomic<std::size_t>& pipeline_idle() { return pipeline_idle_; }
+  /// Calls waiting in pipeline groups for a connection that is not stalled.
+  std::atomic<std::size_t>& pipeline_waiting() { return pipeline_waiting_; }
+  /// Calls waiting for a connection, here and in pipeline groups.
+  std::size_t waiting_total() const {
+    return waiting_.load(std::memory_order_relaxed) +
+           pipeline_waiting_.load(std::memory_order_relaxed);
+  }
+  /// The refusal of a call when `waiting` calls already wait (options.max_waiting).
+  Error exhausted(std::size_t busy, std::size_t waiting) const;
+  /// The answer to a call that waited pool.wait_timeout_ms in vain.
+  Error wait_expired() const;
+  const ClientOptions& options() const { return options_; }
+  TypeCache& types() { return types_; }
+
  private:
   using Batch = std::vector<std::shared_ptr<Job>>;
 
@@ -133,6 +183,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
                            std::chrono::steady_clock::time_point attempt_started);
   void note_success_locked();
   std::vector<std::shared_ptr<Job>> take_waiters_if_down_locked();
+  void count_waiters_locked() { waiting_.store(waiters_.size(), std::memory_order_relaxed); }
   void tick();
   void schedule_tick(std::chrono::milliseconds after);
   void speed_up();
@@ -160,8 +211,16 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::atomic<bool> healthy_{true};
   std::atomic<bool> fast_{false};
   std::atomic<std::size_t> in_delivery_{0};
+  std::atomic<std::size_t> waiting_{0};    // waiters_.size(), readable without the lock
+  std::atomic<std::size_t> pipelined_{0};  // calls in flight on lent connections
+  std::atomic<std::size_t> pipeline_idle_{0};
+  std::atomic<std::size_t> pipeline_waiting_{0};  // lent connections with no call
+  std::function<void()> reclaim_;                 // set once, before any call
   std::condition_variable delivered_;  // housekeeping ticks fast (calls are running or waiting)
 };
+
+/// The outcome of a call as its caller sees it (a statement timeout says it was cancelled).
+Outcome annotate(const Job& job, Outcome outcome);
 
 /// Connection parameters for libpq from client options.
 ConnectionSettings connection_settings(const ClientOptions& options);

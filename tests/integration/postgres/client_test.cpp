@@ -548,6 +548,133 @@ TEST_F(PostgresClientTest, QueuedCallsShareAPipelineButFailIndependently) {
   EXPECT_EQ(server_->psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM piped"), "1,2");
 }
 
+TEST_F(PostgresClientTest, ConcurrentCallsOnOnePipelineGetTheirOwnAnswersWhilePreparing) {
+  // One connection, one thread: the calls share a pipeline. Statements never seen before are
+  // prepared while others run; a statement that fails to prepare fails only its own calls.
+  auto o = options();
+  o.max_connections = 1;
+  o.max_waiting = 10'000;
+  IoThreads single(1);
+  auto c = make_client(single.context(), o);
+  ok(*c, "SELECT 1");  // the connection is open: the calls below need not wait for it
+  std::vector<std::future<Result<StatementResult>>> calls;
+  for (int i = 0; i < 300; ++i) {
+    Statement s;
+    switch (i % 5) {
+      case 0:
+        s = {"SELECT $1::int + " + std::to_string(i % 7) + " AS v", {i}};
+        break;
+      case 1:
+        s = {"SELECT $1::text || '!' AS v", {std::to_string(i)}};
+        break;
+      case 2:
+        s = {"SELEC broken " + std::to_string(i % 3), {}};
+        break;
+      case 3:
+        s = {"SELECT 100 / $1::int AS v", {i % 2}};
+        break;
+      default:
+        s = {"SELECT $1::int AS v", {}};  // one argument missing
+        break;
+    }
+    calls.push_back(asio::co_spawn(single.context(), c->run(s, ExecOptions{}), asio::use_future));
+  }
+  for (int i = 0; i < 300; ++i) {
+    auto r = calls[static_cast<std::size_t>(i)].get();
+    switch (i % 5) {
+      case 0:
+        ASSERT_TRUE(r) << i << ": " << error_text(r.error());
+        EXPECT_EQ(r->rows[0]["v"], i + i % 7);
+        break;
+      case 1:
+        ASSERT_TRUE(r) << i << ": " << error_text(r.error());
+        EXPECT_EQ(r->rows[0]["v"], std::to_string(i) + "!");
+        break;
+      case 2:
+        ASSERT_FALSE(r) << i;
+        EXPECT_EQ(r.error().details()["sqlstate"], "42601");
+        break;
+      case 3:
+        if (i % 2 == 0) {
+          ASSERT_FALSE(r) << i;
+          EXPECT_EQ(r.error().details()["sqlstate"], "22012");
+        } else {
+          ASSERT_TRUE(r) << i << ": " << error_text(r.error());
+          EXPECT_EQ(r->rows[0]["v"], 100);
+        }
+        break;
+      default:
+        ASSERT_FALSE(r) << i;
+        EXPECT_EQ(r.error().code(), Errc::bad_request);
+        break;
+    }
+  }
+  EXPECT_EQ(c->stats().open, 1u);
+  EXPECT_EQ(ok(*c, "SELECT 9 AS v").rows[0]["v"], 9);
+}
+
+TEST_F(PostgresClientTest, TheDefaultTimeoutCancelsAPipelinedQueryAndSparesTheOthers) {
+  // Calls with the default timeout run pipelined; the server's statement_timeout still ends
+  // an overdue one (504, gone from the server) and the calls behind it are answered.
+  auto o = options();
+  o.max_connections = 1;
+  o.default_timeout = 300ms;
+  IoThreads single(1);
+  auto c = make_client(single.context(), o);
+  ExecOptions dflt;
+  dflt.timeout = 300ms;
+  ok(*c, "SELECT 1", {}, dflt);  // the connection is open: the calls below need not wait
+  auto slow = asio::co_spawn(single.context(),
+                             c->run(Statement{"SELECT pg_sleep(30) /* pipe-timeout */", {}}, dflt),
+                             asio::use_future);
+  auto next = asio::co_spawn(single.context(), c->run(Statement{"SELECT 6 AS v", {}}, dflt),
+                             asio::use_future);
+  auto r = slow.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Errc::timeout) << error_text(r.error());
+  EXPECT_EQ(r.error().details()["sqlstate"], "57014");
+  EXPECT_TRUE(await_psql(active_count("pipe-timeout"), "0"));
+  auto n = next.get();
+  ASSERT_TRUE(n) << error_text(n.error());
+  EXPECT_EQ(n->rows[0]["v"], 6);
+}
+
+TEST_F(PostgresClientTest, StatementsThatMustRunAloneWorkWithAndWithoutTheirOwnTimeout) {
+  // VACUUM and CREATE INDEX CONCURRENTLY refuse to share a transaction (or a pipeline's
+  // implicit one) with another statement.
+  server_->psql("DROP TABLE IF EXISTS alone; CREATE TABLE alone (a int)");
+  auto c = make_client(io.context(), options());
+  ExecOptions own;
+  own.timeout = 4s;
+  ExecOptions dflt;
+  dflt.timeout = options().default_timeout;
+  for (const auto& o : {own, dflt}) {
+    ok(*c, "VACUUM alone", {}, o);
+    ok(*c, "CREATE INDEX CONCURRENTLY IF NOT EXISTS alone_a ON alone (a)", {}, o);
+    ok(*c, "DROP INDEX CONCURRENTLY alone_a", {}, o);
+  }
+}
+
+TEST_F(PostgresClientTest, OneConnectionServesPipelinedCallsAndTransactionsInTurn) {
+  // The only connection is lent to the pipelines after a single statement; a transaction then
+  // needs it back on a worker: the pipeline gives it back at once (not after a linger or the
+  // wait timeout), and the next single statement takes it again.
+  auto o = options();
+  o.max_connections = 1;
+  o.wait_timeout = 5s;
+  auto c = make_client(io.context(), o);
+  for (int i = 0; i < 3; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(ok(*c, "SELECT $1::int AS v", {i}).rows[0]["v"], i);
+    auto t = transaction(*c, {{"SELECT $1::int AS v", {i}}, {"SELECT 2 AS w", {}}});
+    ASSERT_TRUE(t) << error_text(t.error());
+    EXPECT_EQ((*t)[0].rows[0]["v"], i);
+    EXPECT_EQ(ok(*c, "SELECT 3 AS x").rows[0]["x"], 3);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 900ms) << "round " << i;
+  }
+  EXPECT_EQ(c->stats().open, 1u);
+}
+
 TEST_F(PostgresClientTest, IdleAndOldConnectionsAreClosed) {
   auto o = options();
   o.min_connections = 0;

@@ -124,6 +124,11 @@ TEST(ClusterStatements, PostgresOptionsAreChecked) {
   doc["services"]["db"]["options"] = {{"max_waiting", "many"}};
   EXPECT_TRUE(fails_with(parse_cluster_json(doc), "services.db.options.max_waiting",
                          "must be an integer between 0 and 1000000"));
+  doc["services"]["db"]["options"] = {{"pipeline_depth", 1025}};
+  EXPECT_TRUE(fails_with(parse_cluster_json(doc), "services.db.options.pipeline_depth",
+                         "must be an integer between 0 and 1024"));
+  doc["services"]["db"]["options"] = {{"pipeline_depth", 0}};
+  EXPECT_TRUE(parse_cluster_json(doc));
   doc["services"]["db"]["options"] = {{"application_name", std::string(64, 'a')}};
   EXPECT_TRUE(fails_with(parse_cluster_json(doc), "services.db.options.application_name",
                          "must be a string of at most 63 bytes"));

@@ -12,6 +12,10 @@
 
 #include "throome/common/error.hpp"
 
+namespace throome {
+class IoPool;
+}
+
 namespace throome::postgres {
 
 /// Where and how to connect to one PostgreSQL backend, and how its pool behaves.
@@ -24,12 +28,15 @@ struct ClientOptions {
   std::string sslmode = "disable";  // libpq sslmode
   std::string sslrootcert, sslcert, sslkey;
   std::size_t min_connections = 1;          // kept open (and re-opened) in the background
-  std::size_t max_connections = 10;         // also the number of worker threads
+  std::size_t max_connections = 10;         // lent to IO threads or used by as many workers
   std::chrono::seconds max_idle_time{300};  // an idle connection above the minimum is closed
   std::chrono::seconds max_lifetime{3600};  // a connection is closed after this age (0 = never)
   std::chrono::milliseconds wait_timeout{5'000};  // longest wait for a free connection
   std::size_t max_waiting = 1'024;         // requests waiting for a connection; beyond: overloaded
   std::size_t statement_cache_size = 256;  // prepared statements kept per connection (LRU)
+  // Calls in flight at once on a connection lent to an IO thread (more wait on that thread for
+  // the first connection that answers); 0: no pipelines, every call runs on a worker thread.
+  std::size_t pipeline_depth = 4;
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds default_timeout{5'000};  // statement_timeout unless a call says
   std::string application_name = "throome";
@@ -91,8 +98,10 @@ struct PoolStats {
   std::size_t waiting = 0;  // calls waiting for a connection
 };
 
-/// A PostgreSQL backend: a bounded pool of libpq connections used by worker threads owned by
-/// the client, so the caller's IO thread never blocks. Thread-safe. Destroying it closes its
+/// A PostgreSQL backend: a bounded pool of libpq connections, so the caller's IO thread never
+/// blocks. Single statements run on connections in non-blocking pipeline mode driven by the
+/// caller's IO thread; transactions, COPY, calls with their own timeout and calls that wait for
+/// a connection run on worker threads owned by the client. Thread-safe. Destroying it closes its
 /// connections (in the background).
 ///
 /// Failures: Errc::backend_error (400) for PostgreSQL's own errors, with details {sqlstate,
@@ -124,7 +133,12 @@ class Client {
 using ClientPtr = std::shared_ptr<Client>;
 
 /// The libpq implementation. Opens min_connections in the background; its housekeeping
-/// timer runs on `ioc`.
+/// timer runs on `ioc`, and single statements run on pipelined connections driven from a
+/// strand of `ioc`.
 ClientPtr make_client(boost::asio::io_context& ioc, ClientOptions options);
+
+/// The same with pipelined connections driven by each IO thread of `io` for the calls made on
+/// that thread (a call never leaves its thread).
+ClientPtr make_client(IoPool& io, ClientOptions options);
 
 }  // namespace throome::postgres

@@ -45,6 +45,7 @@ class PostgresClientTest : public ::testing::Test {
     o.wait_timeout = 5s;
     o.connect_timeout = 3s;
     o.default_timeout = 10s;
+    o.pipeline_depth = 4;  // these tests exercise the pipelines (the daemon's default is off)
     o.name = "test";
     return o;
   }

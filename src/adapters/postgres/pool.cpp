@@ -345,6 +345,10 @@ Pool::Lend Pool::lend() {
 
 void Pool::open_for(asio::any_io_executor executor,
                     std::function<void(Result<std::unique_ptr<Connection>>)> done) {
+  // The job holds a copy of the caller's executor (a strand's, say) until it ends, on a worker
+  // thread: counted from here, so wait_for_deliveries() outlasts that copy and the caller's
+  // io_context may be destroyed after it (TSan caught a strand destroyed after its context).
+  in_delivery_.fetch_add(1);
   asio::post(*workers_, [self = shared_from_this(), executor = std::move(executor),
                          done = std::move(done)]() mutable {
     const auto started = Clock::now();
@@ -366,15 +370,17 @@ void Pool::open_for(asio::any_io_executor executor,
         --self->open_;
         if (opened) closing = std::move(*opened);
       }
-      // Counted before the lock is left: wait_for_deliveries() cannot miss this post.
       deliver = !self->closed_;
-      if (deliver) self->in_delivery_.fetch_add(1);
     }
     closing.reset();
     for (auto& f : failed) self->deliver(*f, failure);
-    if (!deliver) return;
-    asio::post(executor,
-               [done = std::move(done), r = std::move(opened)]() mutable { done(std::move(r)); });
+    if (deliver) {
+      asio::post(executor,
+                 [done = std::move(done), r = std::move(opened)]() mutable { done(std::move(r)); });
+    }
+    // Nothing of the caller's is left in this job past the count.
+    executor = asio::any_io_executor();
+    done = nullptr;
     if (self->in_delivery_.fetch_sub(1) == 1) {
       std::lock_guard lock(self->mu_);
       self->delivered_.notify_all();

@@ -8,7 +8,10 @@
 // exact, and it checks itself against Little's law.
 //
 //   bench_http_load [-c CONNECTIONS] [-t THREADS] [-d SECONDS] [-m METHOD] [-b BODY]
-//                   [-H "Name: value"]... http://127.0.0.1:PORT/path
+//                   [-r MAX] [-H "Name: value"]... http://127.0.0.1:PORT/path
+//
+// With -r, every "{rand}" in BODY is replaced, per request, by a uniform random integer in
+// [1, MAX] (e.g. the key of a point select), so that requests do not all hit one row.
 //
 // Keep-alive connections, one request in flight on each, the next sent when the answer is
 // read. Prints one line of `key=value` figures (req/s, mean, p50, p90, p99, p99.9, max in
@@ -28,6 +31,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -45,6 +49,7 @@ struct Options {
   double seconds = 10;
   std::string method = "GET";
   std::string body;
+  std::uint64_t rand_max = 0;  // -r: "{rand}" in the body becomes a number in [1, rand_max]
   std::vector<std::string> headers;
   std::string host = "127.0.0.1";
   std::string port = "80";
@@ -60,7 +65,7 @@ struct Totals {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "bench_http_load: %s\nusage: bench_http_load [-c N] [-t N] [-d SECONDS] "
-               "[-m METHOD] [-b BODY] [-H 'Name: value']... http://HOST:PORT/PATH\n",
+               "[-m METHOD] [-b BODY] [-r MAX] [-H 'Name: value']... http://HOST:PORT/PATH\n",
                why);
   std::exit(2);
 }
@@ -84,6 +89,9 @@ Options parse(int argc, char** argv) {
       o.method = value();
     } else if (arg == "-b") {
       o.body = value();
+    } else if (arg == "-r") {
+      o.rand_max = std::strtoull(value().c_str(), nullptr, 10);
+      if (o.rand_max == 0) usage("bad -r");
     } else if (arg == "-H") {
       o.headers.push_back(value());
     } else if (url.empty() && arg.substr(0, 7) == "http://") {
@@ -105,15 +113,43 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::string request_text(const Options& o) {
+std::string request_text(const Options& o, const std::string& body) {
   std::string r = o.method + " " + o.target + " HTTP/1.1\r\nHost: " + o.host + ":" + o.port +
                   "\r\nConnection: keep-alive\r\n";
   for (const auto& h : o.headers) r += h + "\r\n";
-  if (!o.body.empty() || o.method == "POST" || o.method == "PUT") {
-    r += "Content-Length: " + std::to_string(o.body.size()) + "\r\n";
+  if (!body.empty() || o.method == "POST" || o.method == "PUT") {
+    r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
-  return r + "\r\n" + o.body;
+  return r + "\r\n" + body;
 }
+
+/// The requests to send: one fixed text, or (-r) a fresh random number in each body.
+class Requests {
+ public:
+  explicit Requests(const Options& o) : options_(o) {
+    if (o.rand_max == 0 || o.body.find("{rand}") == std::string::npos) {
+      fixed_ = request_text(o, o.body);
+    }
+  }
+
+  /// The next request's text; `rng` is the connection's own generator.
+  const std::string& next(std::mt19937_64& rng, std::string& scratch) const {
+    if (!fixed_.empty()) return fixed_;
+    std::uniform_int_distribution<std::uint64_t> pick(1, options_.rand_max);
+    std::string body = options_.body;
+    for (auto at = body.find("{rand}"); at != std::string::npos; at = body.find("{rand}", at)) {
+      const std::string n = std::to_string(pick(rng));
+      body.replace(at, 6, n);
+      at += n.size();
+    }
+    scratch = request_text(options_, body);
+    return scratch;
+  }
+
+ private:
+  const Options& options_;
+  std::string fixed_;
+};
 
 /// The value of Content-Length in a response head (lower-case search), or 0.
 std::size_t content_length(std::string_view head) {
@@ -132,8 +168,14 @@ std::size_t content_length(std::string_view head) {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& io, const tcp::resolver::results_type& endpoints,
-             const std::string& request, Clock::time_point stop_at, Totals& totals)
-      : socket_(io), endpoints_(endpoints), request_(request), stop_at_(stop_at), totals_(totals) {}
+             const Requests& requests, std::uint64_t seed, Clock::time_point stop_at,
+             Totals& totals)
+      : socket_(io),
+        endpoints_(endpoints),
+        requests_(requests),
+        rng_(seed),
+        stop_at_(stop_at),
+        totals_(totals) {}
 
   void start() {
     auto self = shared_from_this();
@@ -149,7 +191,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (Clock::now() >= stop_at_) return;
     sent_at_ = Clock::now();
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(request_),
+    asio::async_write(socket_, asio::buffer(requests_.next(rng_, scratch_)),
                       [self](boost::system::error_code ec, std::size_t) {
                         if (ec) return self->fail();
                         self->read_head();
@@ -188,7 +230,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   tcp::socket socket_;
   tcp::resolver::results_type endpoints_;
-  const std::string& request_;
+  const Requests& requests_;
+  std::mt19937_64 rng_;
+  std::string scratch_;  // the current request when each one differs
   Clock::time_point stop_at_;
   Totals& totals_;
   Clock::time_point sent_at_;
@@ -207,7 +251,7 @@ std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  const std::string request = request_text(o);
+  const Requests requests(o);
   asio::io_context resolver_io;
   tcp::resolver resolver(resolver_io);
   const auto endpoints = resolver.resolve(o.host, o.port);
@@ -224,7 +268,9 @@ int main(int argc, char** argv) {
       Totals& mine_totals = totals[static_cast<std::size_t>(t)];
       mine_totals.latencies_us.reserve(1 << 20);
       for (int c = 0; c < mine; ++c) {
-        std::make_shared<Connection>(io, endpoints, request, stop_at, mine_totals)->start();
+        const auto seed =
+            static_cast<std::uint64_t>(t) * 1'000'003u + static_cast<std::uint64_t>(c);
+        std::make_shared<Connection>(io, endpoints, requests, seed, stop_at, mine_totals)->start();
       }
       io.run();
     });

@@ -59,15 +59,16 @@ run_wrk() {
   return 0
 }
 
-# run_load NAME CONNS SECONDS URL [BODY]: one bench_http_load run ($load_bin; 2 threads,
-# keep-alive, POST when BODY is given) with exact per-request percentiles; its figures land in
-# rps[NAME], p50[NAME], p90[NAME], p99[NAME], p999[NAME] (milliseconds) and the raw line in
-# $work/NAME.load.
+# run_load NAME CONNS SECONDS URL [BODY [EXTRA_ARGS...]]: one bench_http_load run ($load_bin;
+# 2 threads, keep-alive, POST when BODY is given; EXTRA_ARGS go to bench_http_load, e.g. -r N)
+# with exact per-request percentiles; its figures land in rps[NAME], p50[NAME], p90[NAME],
+# p99[NAME], p999[NAME] (milliseconds) and the raw line in $work/NAME.load.
 declare -gA p90 p999 requests client_cpu_us
 run_load() {
   local name=$1 conns=$2 secs=$3 url=$4 body=${5:-}
   local args=(-t 2 -c "$conns" -d "$secs")
   [ -n "$body" ] && args+=(-m POST -b "$body" -H "Content-Type: application/json")
+  [ $# -gt 5 ] && args+=("${@:6}")
   # The client's own CPU time (user+system) too, when /usr/bin/time is there.
   local timer=()
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$work/$name.time")

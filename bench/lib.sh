@@ -12,6 +12,10 @@ bench_init() {
 bench_cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # BENCH_KEEP=DIR keeps the run's logs and raw figures (the work dir itself is removed).
+  if [ -n "${BENCH_KEEP:-}" ] && [ -n "${work:-}" ]; then
+    mkdir -p "$BENCH_KEEP" && cp "$work"/*.log "$work"/*.load "$work"/*.txt "$BENCH_KEEP"/ 2>/dev/null || true
+  fi
   [ -n "${work:-}" ] && rm -rf "$work"
   return 0
 }

@@ -90,6 +90,8 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
   void send_prepare(const std::string& sql, std::shared_ptr<Job> job, int attempt);
   bool send_command(const std::string& sql, std::int64_t sets_timeout = -1);
   void flush();
+  void cork();
+  void uncork();
   void arm_read();
   void arm_write();
   void arm_timer();
@@ -122,6 +124,7 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
   Clock::time_point quiet_since_;  // when the last step was answered
   bool reading_ = false, writing_ = false, timing_ = false;
   bool cancel_sent_ = false;
+  bool corked_ = false;        // TCP_CORK set until the end of this executor turn
   bool idle_counted_ = false;  // counted in the pool's idle connections
 };
 

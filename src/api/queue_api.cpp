@@ -1,6 +1,7 @@
 #include "throome/api/queue_api.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "api/queue_common.hpp"
@@ -101,16 +102,44 @@ json error_json(const Error& e) {
 
 // Publish responses are written by hand: a batch answers 100s of records, and building a
 // JSON document for them costs more than publishing them.
-void append_delivery(std::string& out, const kafka::Delivery& d) {
-  out += "{\"partition\":";
-  out += std::to_string(d.partition);
+void append_int(std::string& out, std::int64_t v) {
+  std::array<char, 24> digits{};
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), v);
+  out.append(digits.data(), end);
+}
+
+// A delivery's fields: "partition":P,"offset":O[,"timestamp":T] (no braces).
+void append_delivery(std::string& out, std::int32_t partition, std::int64_t offset,
+                     std::int64_t timestamp_ms) {
+  out += "\"partition\":";
+  append_int(out, partition);
   out += ",\"offset\":";
-  out += std::to_string(d.offset);
-  if (d.timestamp_ms >= 0) {
+  append_int(out, offset);
+  if (timestamp_ms >= 0) {
     out += ",\"timestamp\":";
-    out += std::to_string(d.timestamp_ms);
+    append_int(out, timestamp_ms);
   }
-  out += '}';
+}
+
+// The results array of a batch: each delivery, or its error (each distinct error printed once).
+void append_results(std::string& out, const kafka::BatchResult& result) {
+  std::vector<std::string> errors(result.errors.size());
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    errors[i] = error_json(result.errors[i]).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  out += '[';
+  for (std::size_t i = 0; i < result.outcomes.size(); ++i) {
+    if (i > 0) out += ',';
+    const auto& o = result.outcomes[i];
+    if (o.ok()) {
+      out += '{';
+      append_delivery(out, o.partition, o.offset, o.timestamp_ms);
+      out += '}';
+    } else {
+      out += errors[static_cast<std::size_t>(o.error)];
+    }
+  }
+  out += ']';
 }
 
 // Commit offsets from a body: [{"topic", "partition", "offset"}, ...].
@@ -189,7 +218,7 @@ void QueueApi::register_routes(http::RouteTable& routes) {
 // ---- publish -----------------------------------------------------------------------------
 
 asio::awaitable<Response> QueueApi::publish(Request& req) {
-  auto body = queue::parse_publish(req);
+  auto body = queue::parse_publish(req);  // may take req.body: the batch's bytes are views of it
   if (!body) co_return http::error_response(req, body.error());
   auto t = queue::detail::target(registry_, req, body->service);
   if (!t) co_return http::error_response(req, t.error());
@@ -197,45 +226,38 @@ asio::awaitable<Response> QueueApi::publish(Request& req) {
   const std::string topic = body->topic;
 
   if (!body->batch) {
-    auto op = t->client->publish(std::move(body->messages.front()));
+    auto op = t->client->publish(body->messages.message(0));
     auto delivery = co_await std::move(op);
     if (!delivery) co_return http::error_response(req, delivery.error());
     std::string out = "{\"status\":\"success\",\"topic\":\"" + topic + "\",";
-    std::string d;
-    append_delivery(d, *delivery);
-    out.append(d, 1, std::string::npos);  // the delivery's fields, without its '{'
+    append_delivery(out, delivery->partition, delivery->offset, delivery->timestamp_ms);
+    out += '}';
     co_return Response::raw(200, std::move(out), "application/json");
   }
 
   auto op = t->client->publish_batch(std::move(body->messages));
-  auto results = co_await std::move(op);
-  std::size_t failed = 0;
-  std::optional<Error> first_error;
-  std::string list = "[";
-  list.reserve(results.size() * 32);
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (i > 0) list += ',';
-    const auto& r = results[i];
-    if (r) {
-      append_delivery(list, *r);
-    } else {
-      ++failed;
-      const Error e = r.error();  // a copy: error() returns by value
-      if (!first_error) first_error = e;
-      list += error_json(e).dump(-1, ' ', false, json::error_handler_t::replace);
-    }
-  }
-  list += ']';
-  if (failed == results.size()) {
+  const auto result = co_await std::move(op);
+  const std::size_t count = result.outcomes.size();
+  const std::size_t failed = result.failures();
+  if (count > 0 && failed == count) {
     // Nothing was published: the first error's status, every record's error in details.
+    std::string list;
+    append_results(list, result);
+    const Error& first = result.error(0);
     co_return http::error_response(
-        req, Error(first_error->code(), first_error->message(), {{"results", json::parse(list)}}));
+        req, Error(first.code(), first.message(), {{"results", json::parse(list)}}));
   }
   std::string out = "{\"status\":\"";
+  out.reserve(64 + topic.size() + count * 48);
   out += failed == 0 ? "success" : "partial";
-  out += "\",\"topic\":\"" + topic + "\",\"count\":" + std::to_string(results.size()) +
-         ",\"failed\":" + std::to_string(failed) + ",\"results\":";
-  out += list;
+  out += "\",\"topic\":\"";
+  out += topic;
+  out += "\",\"count\":";
+  append_int(out, static_cast<std::int64_t>(count));
+  out += ",\"failed\":";
+  append_int(out, static_cast<std::int64_t>(failed));
+  out += ",\"results\":";
+  append_results(out, result);
   out += '}';
   co_return Response::raw(200, std::move(out), "application/json");
 }

@@ -31,9 +31,8 @@ Result<std::int32_t> partition_of(const json& item, const std::string& field) {
   return static_cast<std::int32_t>(it->get<std::int64_t>());
 }
 
-// One message: `value_field` is "message" or "value" (aliases; not both).
-Result<kafka::Message> message_of(const json& item, const std::string& topic,
-                                  const std::string& prefix) {
+// One message, added to `batch`: `value_field` is "message" or "value" (aliases; not both).
+Result<void> add_message(const json& item, const std::string& prefix, kafka::Batch& batch) {
   const bool has_message = item.contains("message");
   const bool has_value = item.contains("value");
   if (has_message && has_value) {
@@ -48,25 +47,26 @@ Result<kafka::Message> message_of(const json& item, const std::string& topic,
   const std::string value_field = prefix + name;
   auto v = item.find(name);
   if (v == item.end()) return field_error(value_field, "is required");
-  kafka::Message m;
-  m.topic = topic;
   auto value = bytes_from_json(*v, value_field, /*allow_null=*/true);
   if (!value) return value.error();
-  m.value = std::move(*value);
+  std::optional<std::string> key;
   if (auto k = item.find("key"); k != item.end() && !k->is_null()) {
-    auto key = bytes_from_json(*k, prefix + "key", false);
-    if (!key) return key.error();
-    m.key = std::move(*key);
+    auto bytes = bytes_from_json(*k, prefix + "key", false);
+    if (!bytes) return bytes.error();
+    key = std::move(*bytes);
   }
+  std::vector<kafka::Header> headers;
   if (auto h = item.find("headers"); h != item.end() && !h->is_null()) {
-    auto headers = headers_from_json(*h, prefix + "headers");
-    if (!headers) return headers.error();
-    m.headers = std::move(*headers);
+    auto parsed = headers_from_json(*h, prefix + "headers");
+    if (!parsed) return parsed.error();
+    headers = std::move(*parsed);
   }
   auto partition = partition_of(item, prefix + "partition");
   if (!partition) return partition.error();
-  m.partition = *partition;
-  return m;
+  const auto value_bytes = batch.copy(*value);
+  const auto key_bytes = batch.copy(key);
+  batch.add(value_bytes, key_bytes, *partition, std::move(headers));
+  return {};
 }
 
 Result<PublishBody> from_document(const json& body) {
@@ -84,12 +84,12 @@ Result<PublishBody> from_document(const json& body) {
   auto valid = check_topic_name(*topic);
   if (!valid) return valid.error();
   out.topic = std::move(*topic);
+  out.messages.set_topic(out.topic);
 
   const auto* batch = f.find("messages");
   if (batch == nullptr) {
-    auto m = message_of(body, out.topic, "");
+    auto m = add_message(body, "", out.messages);
     if (!m) return m.error();
-    out.messages.push_back(std::move(*m));
     return out;
   }
   out.batch = true;
@@ -116,9 +116,8 @@ Result<PublishBody> from_document(const json& body) {
         return field_error(at + "." + k, "is not a known field");
       }
     }
-    auto m = message_of(item, out.topic, at + ".");
+    auto m = add_message(item, at + ".", out.messages);
     if (!m) return m.error();
-    out.messages.push_back(std::move(*m));
   }
   return out;
 }
@@ -126,22 +125,30 @@ Result<PublishBody> from_document(const json& body) {
 // ---- the fast path: straight from the text -----------------------------------------------
 //
 // Reads the shapes clients send (strings, byte arrays, {"base64"}, headers, partitions)
-// without a JSON document. It gives up (nullopt) on anything else, including everything that
+// without a JSON document, into a batch that owns the body: a value or key without escapes
+// is a range of the body, anything decoded goes to the batch's arena, so a message without
+// headers allocates nothing. It gives up (false) on anything else, including everything that
 // is invalid: the general path then decides, with the same outcome for valid bodies and its
 // error messages for the rest. Every give-up is a `return false`.
 
 class Scanner {
  public:
-  explicit Scanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  // Scans `batch`'s body; the batch must not move while the scanner runs.
+  explicit Scanner(kafka::Batch& batch)
+      : batch_(batch),
+        begin_(batch.body().data()),
+        p_(batch.body().data()),
+        end_(batch.body().data() + batch.body().size()) {}
 
   bool body(PublishBody& out) {
+    using Bytes = kafka::Batch::Bytes;
+    if (static_cast<std::size_t>(end_ - p_) > kafka::Batch::kMaxBytes) return false;
     std::string key;
     bool single_seen = false, batch_seen = false, topic_seen = false, service_seen = false;
-    std::optional<std::optional<std::string>> value, msg_key;
+    bool value_seen = false, key_seen = false, headers_seen = false, partition_seen = false;
+    Bytes value = kafka::Batch::kNone, msg_key = kafka::Batch::kNone;
     std::vector<kafka::Header> headers;
-    bool headers_seen = false, partition_seen = false;
     std::int32_t partition = kafka::kAnyPartition;
-    std::vector<kafka::Message> batch;
     if (!expect('{')) return false;
     if (!peek('}')) {
       do {
@@ -153,15 +160,11 @@ class Scanner {
           if (service_seen || !string(out.service)) return false;
           service_seen = true;
         } else if (key == "message" || key == "value") {
-          if (value) return false;  // both aliases, or twice
-          value.emplace();
-          if (!bytes(*value, /*allow_null=*/true)) return false;
-          single_seen = true;
+          if (value_seen || !bytes(value, /*allow_null=*/true)) return false;  // or both aliases
+          value_seen = single_seen = true;
         } else if (key == "key") {
-          if (msg_key) return false;
-          msg_key.emplace();
-          if (!bytes(*msg_key, /*allow_null=*/true)) return false;
-          single_seen = true;
+          if (key_seen || !bytes(msg_key, /*allow_null=*/true)) return false;
+          key_seen = single_seen = true;
         } else if (key == "headers") {
           if (headers_seen || !header_list(headers)) return false;
           headers_seen = single_seen = true;
@@ -169,7 +172,7 @@ class Scanner {
           if (partition_seen || !partition_value(partition)) return false;
           partition_seen = single_seen = true;
         } else if (key == "messages") {
-          if (batch_seen || !messages(batch)) return false;
+          if (batch_seen || !messages()) return false;
           batch_seen = true;
         } else {
           return false;
@@ -178,21 +181,14 @@ class Scanner {
     }
     if (!expect('}') || !at_end()) return false;
     if (!topic_seen || !check_topic_name(out.topic)) return false;
+    batch_.set_topic(out.topic);
     if (batch_seen) {
-      if (single_seen || batch.empty() || batch.size() > kMaxPublishBatch) return false;
+      if (single_seen || batch_.empty() || batch_.size() > kMaxPublishBatch) return false;
       out.batch = true;
-      out.messages = std::move(batch);
-      for (auto& m : out.messages) m.topic = out.topic;
       return true;
     }
-    if (!value) return false;
-    kafka::Message m;
-    m.topic = out.topic;
-    m.value = std::move(*value);
-    if (msg_key) m.key = std::move(*msg_key);
-    m.headers = std::move(headers);
-    m.partition = partition;
-    out.messages.push_back(std::move(m));
+    if (!value_seen) return false;
+    batch_.add(value, msg_key, partition, std::move(headers));
     return true;
   }
 
@@ -232,11 +228,14 @@ class Scanner {
     return false;
   }
 
-  // A JSON string; escapes decoded. Gives up on \u escapes and control characters, and
-  // checks UTF-8 only when there are non-ASCII bytes.
-  bool string(std::string& out) {
+  // A JSON string. Without escapes it is `text`, a view of the body, and nothing is appended;
+  // with escapes it is decoded onto the end of `decoded` and `escaped` is set. Gives up on
+  // \u escapes and control characters, and checks UTF-8 only when there are non-ASCII bytes.
+  bool string(std::string& decoded, std::string_view& text, bool& escaped) {
     if (!expect('"')) return false;
-    out.clear();
+    const char* start = p_;
+    const std::size_t mark = decoded.size();
+    escaped = false;
     bool ascii = true;
     while (true) {
       const char* run = p_;
@@ -246,43 +245,62 @@ class Scanner {
         ascii = ascii && c < 0x80;
         ++p_;
       }
-      out.append(run, static_cast<std::size_t>(p_ - run));
       if (p_ >= end_) return false;
+      if (*p_ == '"' && !escaped) {
+        text = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        ++p_;
+        return ascii || config::detail::is_valid_utf8(text);
+      }
+      escaped = true;
+      decoded.append(run, static_cast<std::size_t>(p_ - run));
       if (*p_ == '"') {
         ++p_;
         break;
       }
       if (++p_ >= end_) return false;  // after the backslash
+      char c = 0;
       switch (*p_++) {
         case '"':
-          out.push_back('"');
+          c = '"';
           break;
         case '\\':
-          out.push_back('\\');
+          c = '\\';
           break;
         case '/':
-          out.push_back('/');
+          c = '/';
           break;
         case 'b':
-          out.push_back('\b');
+          c = '\b';
           break;
         case 'f':
-          out.push_back('\f');
+          c = '\f';
           break;
         case 'n':
-          out.push_back('\n');
+          c = '\n';
           break;
         case 'r':
-          out.push_back('\r');
+          c = '\r';
           break;
         case 't':
-          out.push_back('\t');
+          c = '\t';
           break;
         default:
           return false;  // \uXXXX and invalid escapes: the general path
       }
+      decoded.push_back(c);
     }
-    return ascii || config::detail::is_valid_utf8(out);
+    text = std::string_view(decoded).substr(mark);
+    return ascii || config::detail::is_valid_utf8(text);
+  }
+
+  // A JSON string into `out` (field names, the topic, header names).
+  bool string(std::string& out) {
+    out.clear();
+    std::string_view text;
+    bool escaped = false;
+    if (!string(out, text, escaped)) return false;
+    if (!escaped) out.assign(text);
+    return true;
   }
 
   // A non-negative integer without sign, fraction or exponent, at most `max`.
@@ -310,47 +328,64 @@ class Scanner {
     return true;
   }
 
-  // Bytes: a string, null (when allowed), an array of byte values, or {"base64": "..."}.
-  bool bytes(std::optional<std::string>& out, bool allow_null) {
+  // Bytes: a string, null (when allowed), an array of byte values, or {"base64": "..."}. A
+  // string without escapes is a range of the body; anything decoded goes to the arena.
+  bool bytes(kafka::Batch::Bytes& out, bool allow_null) {
     ws();
     if (p_ >= end_) return false;
+    std::string& arena = batch_.arena();
+    const std::size_t start = arena.size();
     if (*p_ == '"') {
-      std::string s;
-      if (!string(s)) return false;
-      out = std::move(s);
+      std::string_view text;
+      bool escaped = false;
+      if (!string(arena, text, escaped)) return false;
+      out = escaped ? batch_.arena_since(start)
+                    : batch_.in_body(static_cast<std::size_t>(text.data() - begin_), text.size());
       return true;
     }
     if (*p_ == 'n') {
       if (!allow_null || !null()) return false;
-      out.reset();
+      out = kafka::Batch::kNone;
       return true;
     }
     if (*p_ == '[') {
       ++p_;
-      std::string s;
       if (!peek(']')) {
         do {
           std::int64_t b = 0;
           if (!integer(255, b)) return false;
-          s.push_back(static_cast<char>(b));
+          arena.push_back(static_cast<char>(b));
         } while (more(']'));
       }
       if (!expect(']')) return false;
-      out = std::move(s);
+      out = batch_.arena_since(start);
       return true;
     }
     if (*p_ == '{') {
       ++p_;
-      std::string key, text;
-      if (!string(key) || key != "base64" || !expect(':') || !string(text) || !expect('}')) {
+      std::string key, scratch;  // both stay small, or empty, in the common case
+      std::string_view text;
+      bool escaped = false;
+      if (!string(key) || key != "base64" || !expect(':') || !string(scratch, text, escaped) ||
+          !expect('}')) {
         return false;
       }
-      auto decoded = common::base64_decode(text);
-      if (!decoded) return false;
-      out = std::move(*decoded);
+      if (!common::base64_decode_append(text, arena)) return false;
+      out = batch_.arena_since(start);
       return true;
     }
     return false;
+  }
+
+  // Owned bytes (header values): read as above, copied out, the arena rolled back.
+  bool bytes(std::optional<std::string>& out, bool allow_null) {
+    const std::size_t mark = batch_.arena().size();
+    auto b = kafka::Batch::kNone;
+    if (!bytes(b, allow_null)) return false;
+    auto view = batch_.bytes(b);
+    out = view ? std::optional<std::string>(*view) : std::nullopt;
+    batch_.arena().resize(mark);
+    return true;
   }
 
   // Headers: {"name": bytes|null, ...} or [{"name", "value"}, ...].
@@ -402,51 +437,65 @@ class Scanner {
     return expect(']');
   }
 
-  bool messages(std::vector<kafka::Message>& out) {
+  // The batch's items, straight into the batch.
+  bool messages() {
     if (!expect('[')) return false;
-    out.reserve(128);
+    batch_.reserve(128);
     if (peek(']')) return expect(']');
+    std::string key;
     do {
-      kafka::Message m;
+      auto value = kafka::Batch::kNone, msg_key = kafka::Batch::kNone;
+      std::vector<kafka::Header> headers;
+      std::int32_t partition = kafka::kAnyPartition;
       bool value_seen = false, key_seen = false, headers_seen = false, partition_seen = false;
-      std::string key;
       if (!expect('{')) return false;
       if (peek('}')) return false;  // no value: the general path names the field
       do {
         if (!string(key) || !expect(':')) return false;
         if (key == "value" || key == "message") {
-          if (value_seen || !bytes(m.value, true)) return false;
+          if (value_seen || !bytes(value, true)) return false;
           value_seen = true;
         } else if (key == "key") {
-          if (key_seen || !bytes(m.key, true)) return false;
+          if (key_seen || !bytes(msg_key, true)) return false;
           key_seen = true;
         } else if (key == "headers") {
-          if (headers_seen || !header_list(m.headers)) return false;
+          if (headers_seen || !header_list(headers)) return false;
           headers_seen = true;
         } else if (key == "partition") {
-          if (partition_seen || !partition_value(m.partition)) return false;
+          if (partition_seen || !partition_value(partition)) return false;
           partition_seen = true;
         } else {
           return false;
         }
       } while (more('}'));
       if (!expect('}') || !value_seen) return false;
-      out.push_back(std::move(m));
-      if (out.size() > kMaxPublishBatch) return false;
+      batch_.add(value, msg_key, partition, std::move(headers));
+      if (batch_.size() > kMaxPublishBatch) return false;
     } while (more(']'));
     return expect(']');
   }
 
+  kafka::Batch& batch_;
+  const char* begin_;
   const char* p_;
   const char* end_;
 };
 
+// The fast path on `body`, which moves into the result's batch; handed back on a give-up.
+bool parse_fast(std::string& body, PublishBody& out) {
+  out.messages.set_body(std::move(body));
+  Scanner scanner(out.messages);
+  if (scanner.body(out)) return true;
+  body = out.messages.take_body();
+  return false;
+}
+
 }  // namespace
 
 std::optional<PublishBody> parse_publish_fast(std::string_view body) {
+  std::string text(body);
   PublishBody out;
-  Scanner scanner(body);
-  if (!scanner.body(out)) return std::nullopt;
+  if (!parse_fast(text, out)) return std::nullopt;
   return out;
 }
 
@@ -461,9 +510,10 @@ Result<PublishBody> parse_publish_body(std::string_view body, bool fast) {
   return from_document(*doc);
 }
 
-Result<PublishBody> parse_publish(const http::Request& req) {
+Result<PublishBody> parse_publish(http::Request& req) {
   if (json_content_type(req.content_type()) && !req.body.empty()) {
-    if (auto parsed = parse_publish_fast(req.body)) return std::move(*parsed);
+    PublishBody out;
+    if (parse_fast(req.body, out)) return out;
   }
   auto doc = parse_json_body(req);  // the media type, emptiness and syntax errors
   if (!doc) return doc.error();

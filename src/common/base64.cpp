@@ -45,15 +45,20 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
-  out.reserve(text.size() * 3 / 4);
+  if (!base64_decode_append(text, out)) return std::nullopt;
+  return out;
+}
+
+bool base64_decode_append(std::string_view text, std::string& out) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return false;
+  out.reserve(out.size() + text.size() * 3 / 4);
   std::uint32_t acc = 0;
   int bits = 0;
   for (char ch : text) {
     const int v = kTable[static_cast<unsigned char>(ch)];
-    if (v < 0) return std::nullopt;
+    if (v < 0) return false;
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -62,8 +67,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     }
   }
   // Leftover bits must be zero (canonical encoding).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
+  return bits == 0 || (acc & ((1u << bits) - 1)) == 0;
 }
 
 }  // namespace throome::common

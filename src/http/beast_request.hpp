@@ -24,6 +24,7 @@ inline Request to_request(boost::beast::http::request<boost::beast::http::string
     req.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
   req.body = std::move(in.body());
+  req.body_bytes = req.body.size();
   req.version = in.version();
   req.remote_address = remote;
   return req;

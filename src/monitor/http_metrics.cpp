@@ -3,6 +3,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <map>
@@ -192,7 +193,9 @@ void HttpMetrics::on_response(const http::Request& req, const http::Response& re
   }
   s->requests.add(0);
   s->route->duration.observe(std::chrono::duration<double>(duration).count());
-  if (!req.body.empty()) s->route->bytes.add(0, req.body.size());
+  // The body as received: a handler may have taken it (body_bytes is 0 when not recorded).
+  const std::size_t in = std::max(req.body.size(), req.body_bytes);
+  if (in > 0) s->route->bytes.add(0, in);
   if (!resp.body.empty()) s->route->bytes.add(1, resp.body.size());
 }
 

@@ -31,9 +31,12 @@ Finished finished(const Result<T>& r) {
 }
 
 // A batch succeeded when every message did; otherwise it reports the first failure.
-Finished finished(const std::vector<Result<kafka::Delivery>>& results) {
-  for (const auto& r : results) {
-    if (!r) return finished(r);
+Finished finished(const kafka::BatchResult& result) {
+  for (std::size_t i = 0; i < result.outcomes.size(); ++i) {
+    if (!result.outcomes[i].ok()) {
+      const Error& e = result.error(i);
+      return {outcome_of(e.code()), error_text(e)};
+    }
   }
   return {};
 }
@@ -165,20 +168,26 @@ MonitoredKafkaClient::MonitoredKafkaClient(kafka::ClientPtr inner,
 
 namespace {
 
-// Topic names as keys, messages counted; bodies only when the log stores values.
-ActivityEntry describe_messages(const std::vector<const kafka::Message*>& messages,
-                                const ActivityOptions& options) {
+// The topic as the key, messages counted; the first bodies only when the log stores values.
+ActivityEntry describe_messages(const kafka::Batch& batch, const ActivityOptions& options) {
   ActivityEntry e;
   e.command = "PUBLISH";
-  for (const auto* m : messages) {
-    if (std::find(e.keys.begin(), e.keys.end(), m->topic) == e.keys.end() && e.keys.size() < 16) {
-      e.keys.push_back(ActivityLog::truncate(m->topic, options.value_max_bytes));
-    }
-    if (options.store_values && e.values.size() < 16) {
-      e.values.push_back(ActivityLog::truncate(m->value.value_or(""), options.value_max_bytes));
-    }
+  e.keys.push_back(ActivityLog::truncate(batch.topic(), options.value_max_bytes));
+  for (std::size_t i = 0; options.store_values && i < batch.size() && i < 16; ++i) {
+    e.values.push_back(ActivityLog::truncate(batch.value(i).value_or(""), options.value_max_bytes));
   }
-  e.arg_count = messages.size();
+  e.arg_count = batch.size();
+  return e;
+}
+
+ActivityEntry describe_message(const kafka::Message& m, const ActivityOptions& options) {
+  ActivityEntry e;
+  e.command = "PUBLISH";
+  e.keys.push_back(ActivityLog::truncate(m.topic, options.value_max_bytes));
+  if (options.store_values) {
+    e.values.push_back(ActivityLog::truncate(m.value.value_or(""), options.value_max_bytes));
+  }
+  e.arg_count = 1;
   return e;
 }
 
@@ -195,21 +204,16 @@ ActivityEntry describe_read(std::string command, std::string topic,
 boost::asio::awaitable<Result<kafka::Delivery>> MonitoredKafkaClient::publish(
     kafka::Message message) {
   std::optional<ActivityEntry> entry;
-  if (activity_) entry = describe_messages({&message}, activity_->options());
+  if (activity_) entry = describe_message(message, activity_->options());
   auto inner = inner_->publish(std::move(message));
   auto op = measured(metrics_, activity_, "publish", std::move(entry), std::move(inner));
   co_return co_await std::move(op);
 }
 
-boost::asio::awaitable<std::vector<Result<kafka::Delivery>>> MonitoredKafkaClient::publish_batch(
-    std::vector<kafka::Message> messages) {
+boost::asio::awaitable<kafka::BatchResult> MonitoredKafkaClient::publish_batch(kafka::Batch batch) {
   std::optional<ActivityEntry> entry;
-  if (activity_) {
-    std::vector<const kafka::Message*> all;
-    for (const auto& m : messages) all.push_back(&m);
-    entry = describe_messages(all, activity_->options());
-  }
-  auto inner = inner_->publish_batch(std::move(messages));
+  if (activity_) entry = describe_messages(batch, activity_->options());
+  auto inner = inner_->publish_batch(std::move(batch));
   auto op = measured(metrics_, activity_, "publish_batch", std::move(entry), std::move(inner));
   co_return co_await std::move(op);
 }

@@ -43,8 +43,7 @@ class MonitoredKafkaClient final : public kafka::Client {
                        std::shared_ptr<ActivityLog> activity);
 
   boost::asio::awaitable<Result<kafka::Delivery>> publish(kafka::Message message) override;
-  boost::asio::awaitable<std::vector<Result<kafka::Delivery>>> publish_batch(
-      std::vector<kafka::Message> messages) override;
+  boost::asio::awaitable<kafka::BatchResult> publish_batch(kafka::Batch batch) override;
   boost::asio::awaitable<Result<std::vector<kafka::TopicInfo>>> list_topics() override {
     return inner_->list_topics();
   }

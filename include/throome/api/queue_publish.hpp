@@ -1,10 +1,11 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "throome/adapters/kafka/types.hpp"
+#include "throome/adapters/kafka/batch.hpp"
 #include "throome/common/error.hpp"
 #include "throome/http/request.hpp"
 
@@ -15,7 +16,9 @@ struct PublishBody {
   std::string topic;
   std::string service;  // "" = the cluster's first kafka service
   bool batch = false;   // `messages: [...]` (else one message)
-  std::vector<kafka::Message> messages;
+  /// The messages (one when !batch). From the fast path, the batch owns the request body
+  /// and its values and keys without escapes are views of it.
+  kafka::Batch messages;
 };
 
 /// Most messages a batch may carry.
@@ -26,7 +29,8 @@ inline constexpr std::size_t kMaxPublishBatch = 10'000;
 /// service?}`. A fast path reads the common shapes straight into messages without building a
 /// JSON document; anything it does not recognise, and every invalid body, goes through the
 /// general JSON parser, which produces the error (`field "..." ...`, `invalid_json`, ...).
-Result<PublishBody> parse_publish(const http::Request& req);
+/// When the fast path reads the body, `req.body` moves into the result (it is left empty).
+Result<PublishBody> parse_publish(http::Request& req);
 
 /// The same on a body text; `fast` false forces the general parser (tests compare both).
 Result<PublishBody> parse_publish_body(std::string_view body, bool fast = true);

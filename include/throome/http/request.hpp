@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct Request {
   std::string query;   // raw query string without '?'
   Headers headers;
   std::string body;
+  /// The body's size as received: a handler may take `body` (queue publish moves it into the
+  /// batch it produces, whose messages are views of it).
+  std::size_t body_bytes = 0;
   std::string remote_address;
   unsigned version = 11;  // 10 or 11
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();

@@ -372,29 +372,29 @@ class KafkaClient final : public Client {
   ~KafkaClient() override { s_->close_all(); }
 
   asio::awaitable<Result<Delivery>> publish(Message message) override {
-    std::vector<Message> one;
-    one.push_back(std::move(message));
-    auto op = publish_batch(std::move(one));
-    auto results = co_await std::move(op);
-    co_return std::move(results.front());
+    Delivery d{message.topic};
+    auto op = publish_batch(Batch::of(std::move(message)));
+    auto result = co_await std::move(op);
+    if (!result.outcomes.front().ok()) co_return result.error(0);
+    const auto& o = result.outcomes.front();
+    d.partition = o.partition;
+    d.offset = o.offset;
+    d.timestamp_ms = o.timestamp_ms;
+    co_return d;
   }
 
-  asio::awaitable<std::vector<Result<Delivery>>> publish_batch(
-      std::vector<Message> messages) override {
+  asio::awaitable<BatchResult> publish_batch(Batch batch) override {
     auto s = s_;
-    if (messages.empty()) co_return std::vector<Result<Delivery>>{};
+    if (batch.empty()) co_return BatchResult{};
     if (!s->options.auto_create_topics) {
-      std::vector<std::string> topics;
-      for (const auto& m : messages) topics.push_back(m.topic);
+      std::vector<std::string> topics{batch.topic()};
       auto check = topics_exist(std::move(topics));
       auto known = co_await std::move(check);
-      if (!known) {
-        co_return std::vector<Result<Delivery>>(messages.size(), Result<Delivery>(known.error()));
-      }
+      if (!known) co_return BatchResult::failed(batch.size(), known.error());
     }
-    auto op = s->producer->async_produce(std::move(messages), asio::use_awaitable);
-    auto results = co_await std::move(op);
-    co_return results;
+    auto op = s->producer->async_produce(std::move(batch), asio::use_awaitable);
+    auto result = co_await std::move(op);
+    co_return result;
   }
 
   asio::awaitable<Result<std::vector<TopicInfo>>> list_topics() override {

@@ -10,49 +10,59 @@
 
 namespace throome::kafka::detail {
 
-void Completion::set(std::size_t i, Result<Delivery> result) {
+void Completion::delivered(std::size_t i, std::int32_t partition, std::int64_t offset,
+                           std::int64_t timestamp_ms) {
   std::lock_guard lock(mu_);
   if (done_) return;
-  results_[i] = std::move(result);
-  settled_[i] = 1;
+  result_.outcomes[i] = BatchResult::Outcome{offset, timestamp_ms, partition, -1};
+}
+
+void Completion::fail_pending(const Error& error) {
+  std::int32_t index = -1;
+  for (auto& o : result_.outcomes) {
+    if (o.error != kPending.error) continue;
+    if (index < 0) {
+      index = static_cast<std::int32_t>(result_.errors.size());
+      result_.errors.push_back(error);
+    }
+    o.error = index;
+  }
 }
 
 void Completion::finish(std::unique_ptr<ProduceOp> op) {
-  Deliveries out;
+  BatchResult out;
   {
     std::lock_guard lock(mu_);
     if (done_) return;  // answered at the deadline already; `op` goes here
     done_ = true;
-    out = std::move(results_);
+    fail_pending(Error(Errc::internal, "not delivered"));  // none: every message settled
+    out = std::move(result_);
   }
   deliver(std::move(out), std::move(op));
 }
 
 void Completion::expire(const Error& error) {
-  Deliveries out;
+  BatchResult out;
   {
     std::lock_guard lock(mu_);
     if (done_) return;
     done_ = true;
-    for (std::size_t i = 0; i < results_.size(); ++i) {
-      if (!settled_[i]) results_[i] = error;
-    }
-    out = std::move(results_);
+    fail_pending(error);
+    out = std::move(result_);
   }
   deliver(std::move(out), nullptr);
 }
 
-ProduceOp::ProduceOp(std::vector<Message> messages, std::shared_ptr<Completion> completion)
-    : messages_(std::move(messages)),
-      slots_(messages_.size()),
+ProduceOp::ProduceOp(Batch batch, std::shared_ptr<Completion> completion)
+    : batch_(std::move(batch)),
+      slots_(batch_.size()),
       completion_(std::move(completion)),
-      remaining_(messages_.size()) {
+      remaining_(batch_.size()) {
   for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i] = Slot{this, i};
-  if (messages_.empty()) completion_->finish(nullptr);
+  if (batch_.empty()) completion_->finish(nullptr);
 }
 
-void ProduceOp::settle(std::size_t i, Result<Delivery> result) {
-  completion_->set(i, std::move(result));
+void ProduceOp::settled() {
   if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     // The request's bytes were allocated on its IO thread: they are freed there too (glibc
     // arenas contend when another thread frees them). `c` outlives `this`.
@@ -177,30 +187,36 @@ void Producer::drop_topic_handles() {
   topics_.clear();
 }
 
+void Producer::fail(ProduceOp* op, std::size_t i, rd_kafka_resp_err_t code) {
+  if (code == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
+  op->failed(i, code, [&] { return delivery_error(code, op->batch().topic(), options_.timeout); });
+}
+
 void Producer::produce(ProduceOp* op) {
-  auto& messages = op->messages();
-  const std::size_t n = messages.size();
+  const Batch& batch = op->batch();
+  const std::size_t n = batch.size();
   if (n == 0) {
     delete op;  // completed at construction
     return;
   }
   if (broken_) {
-    const Error e = *broken_;
-    for (std::size_t i = 0; i < n; ++i) op->settle(i, e);
+    for (std::size_t i = 0; i < n; ++i) op->failed(i, INT32_MIN, [this] { return *broken_; });
     return;
   }
+  // Once the last message is enqueued its report may arrive (and delete `op`) at any moment:
+  // nothing of `op` (or `batch`) is touched after a successful produce of message n-1.
   std::shared_lock lock(mu_);
-  if (n > 1 && produce_batch(op)) return;
-  rd_kafka_topic_t* rkt = nullptr;
-  const std::string* rkt_name = nullptr;  // the topic `rkt` is for (batches share one)
+  rd_kafka_topic_t* rkt = topic_handle(batch.topic());
+  if (n > 1 && rkt != nullptr && !batch.has_headers()) {
+    produce_batch(op, rkt);
+    return;
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    // Once the last message is enqueued its report may arrive (and delete `op`) at any
-    // moment: nothing of `op` is touched after a successful produce of message n-1.
-    Message& m = messages[i];
+    const auto& hs = batch.headers(i);
     rd_kafka_headers_t* headers = nullptr;
-    if (!m.headers.empty()) {
-      headers = rd_kafka_headers_new(m.headers.size());
-      for (const auto& h : m.headers) {
+    if (!hs.empty()) {
+      headers = rd_kafka_headers_new(hs.size());
+      for (const auto& h : hs) {
         rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
                             h.value ? h.value->data() : nullptr,
                             h.value ? static_cast<ssize_t>(h.value->size()) : 0);
@@ -208,31 +224,29 @@ void Producer::produce(ProduceOp* op) {
     }
     std::array<rd_kafka_vu_t, 7> vu{};
     std::size_t c = 0;
-    if (rkt_name == nullptr || *rkt_name != m.topic) {
-      rkt = topic_handle(m.topic);
-      rkt_name = &m.topic;
-    }
     if (rkt != nullptr) {
       vu[c].vtype = RD_KAFKA_VTYPE_RKT;
       vu[c++].u.rkt = rkt;
     } else {
-      vu[c].vtype = RD_KAFKA_VTYPE_TOPIC;
-      vu[c++].u.cstr = m.topic.c_str();
+      vu[c].vtype = RD_KAFKA_VTYPE_TOPIC;  // the handle cache is full
+      vu[c++].u.cstr = batch.topic().c_str();
     }
     vu[c].vtype = RD_KAFKA_VTYPE_PARTITION;
-    vu[c++].u.i32 = m.partition;
+    vu[c++].u.i32 = batch.partition(i);
+    const auto value = batch.value(i);
     vu[c].vtype = RD_KAFKA_VTYPE_VALUE;
-    vu[c].u.mem.ptr = m.value ? m.value->data() : nullptr;
-    vu[c++].u.mem.size = m.value ? m.value->size() : 0;
-    if (m.key) {
+    vu[c].u.mem.ptr = value ? const_cast<char*>(value->data()) : nullptr;
+    vu[c++].u.mem.size = value ? value->size() : 0;
+    if (const auto key = batch.key(i)) {
       vu[c].vtype = RD_KAFKA_VTYPE_KEY;
-      vu[c].u.mem.ptr = m.key->data();
-      vu[c++].u.mem.size = m.key->size();
+      vu[c].u.mem.ptr = const_cast<char*>(key->data());
+      vu[c++].u.mem.size = key->size();
     }
     vu[c].vtype = RD_KAFKA_VTYPE_OPAQUE;
     vu[c++].u.ptr = op->slot(i);
     vu[c].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    vu[c++].u.i = 0;  // no copy (the op keeps the bytes alive), never RD_KAFKA_MSG_F_BLOCK
+    // No copy, no free: the op keeps the bytes alive until the report; never F_BLOCK.
+    vu[c++].u.i = 0;
     if (headers != nullptr) {
       vu[c].vtype = RD_KAFKA_VTYPE_HEADERS;
       vu[c++].u.headers = headers;
@@ -241,48 +255,40 @@ void Producer::produce(ProduceOp* op) {
     if (e != nullptr) {
       const rd_kafka_resp_err_t code = rd_kafka_error_code(e);
       rd_kafka_error_destroy(e);
-      if (headers != nullptr) rd_kafka_headers_destroy(headers);
-      if (code == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
-      Error failure = delivery_error(code, m.topic, options_.timeout);
-      op->settle(i, std::move(failure));
+      if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken on failure
+      fail(op, i, code);
     }
   }
 }
 
-bool Producer::produce_batch(ProduceOp* op) {
-  auto& messages = op->messages();
-  const std::string& topic = messages.front().topic;
-  for (const Message& m : messages) {
-    if (!m.headers.empty() || m.topic != topic) return false;  // not what the batch call carries
-  }
-  rd_kafka_topic_t* rkt = topic_handle(topic);
-  if (rkt == nullptr) return false;
+void Producer::produce_batch(ProduceOp* op, rd_kafka_topic_t* rkt) {
   // One call for the whole batch: librdkafka takes the topic lock and reads the clocks once,
   // not per message (both showed in the profile of batched publish).
-  const std::size_t n = messages.size();
-  std::vector<rd_kafka_message_t> batch(n);
+  const Batch& batch = op->batch();
+  const std::size_t n = batch.size();
+  std::vector<rd_kafka_message_t> messages(n);
   for (std::size_t i = 0; i < n; ++i) {
-    Message& m = messages[i];
-    rd_kafka_message_t& rm = batch[i];
-    rm.partition = m.partition;
-    rm.payload = m.value ? m.value->data() : nullptr;
-    rm.len = m.value ? m.value->size() : 0;
-    rm.key = m.key ? m.key->data() : nullptr;
-    rm.key_len = m.key ? m.key->size() : 0;
+    rd_kafka_message_t& rm = messages[i];
+    const auto value = batch.value(i);
+    const auto key = batch.key(i);
+    rm.partition = batch.partition(i);
+    rm.payload = value ? const_cast<char*>(value->data()) : nullptr;
+    rm.len = value ? value->size() : 0;
+    rm.key = key ? const_cast<char*>(key->data()) : nullptr;
+    rm.key_len = key ? key->size() : 0;
     rm._private = op->slot(i);
   }
-  // No copy (the op keeps the bytes alive); each message to its own partition, or partitioned.
+  // Neither RD_KAFKA_MSG_F_COPY nor F_FREE: librdkafka references the batch's bytes, which
+  // the op owns until the last report, and frees nothing of them (a message it rejects here
+  // gets no report: it is settled below, once). Each message to its own partition, or
+  // partitioned.
   const int queued = rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_PARTITION,
-                                            batch.data(), static_cast<int>(n));
-  if (queued == static_cast<int>(n)) return true;
-  // The op cannot complete before these failures are settled: reading `topic` is still safe.
+                                            messages.data(), static_cast<int>(n));
+  if (queued == static_cast<int>(n)) return;
+  // The op cannot complete before these failures are settled: reading it is still safe.
   for (std::size_t i = 0; i < n; ++i) {
-    const rd_kafka_resp_err_t code = batch[i].err;
-    if (code == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    if (code == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
-    op->settle(i, delivery_error(code, topic, options_.timeout));
+    if (messages[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) fail(op, i, messages[i].err);
   }
-  return true;
 }
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
@@ -292,19 +298,15 @@ void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opa
   ProduceOp* op = slot->op;
   const std::size_t i = slot->index;
   try {
-    const std::string& topic = op->messages()[i].topic;
     if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (msg->err == RD_KAFKA_RESP_ERR__FATAL) self->fatal_ = true;
-      Error failure = delivery_error(msg->err, topic, self->options_.timeout);
-      op->settle(i, std::move(failure));
+      self->fail(op, i, msg->err);
       return;
     }
     self->healthy_.store(true, std::memory_order_relaxed);
     rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
     const std::int64_t ts = rd_kafka_message_timestamp(msg, &type);
     // The message's own (create) time; a broker's log-append time is not reported here.
-    op->settle(i, Delivery{topic, msg->partition, msg->offset,
-                           type == RD_KAFKA_TIMESTAMP_CREATE_TIME ? ts : -1});
+    op->delivered(i, msg->partition, msg->offset, type == RD_KAFKA_TIMESTAMP_CREATE_TIME ? ts : -1);
   } catch (...) {
     // Nothing may cross into C; an allocation failure leaves the message's request failed.
   }

@@ -21,14 +21,13 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "adapters/kafka/conf.hpp"
 #include "throome/adapters/kafka/client.hpp"
 
 namespace throome::kafka::detail {
-
-using Deliveries = std::vector<Result<Delivery>>;
 
 class ProduceOp;
 
@@ -42,11 +41,29 @@ struct Slot {
 /// the request deadline, whichever comes first. Thread-safe.
 class Completion : public std::enable_shared_from_this<Completion> {
  public:
-  explicit Completion(std::size_t n)
-      : results_(n, Error(Errc::internal, "not delivered")), settled_(n, 0) {}
+  explicit Completion(std::size_t n) { result_.outcomes.resize(n, kPending); }
   virtual ~Completion() = default;
-  /// Records the outcome of message `i` (ignored once completed).
-  void set(std::size_t i, Result<Delivery> result);
+  /// Records that message `i` landed (ignored once completed).
+  void delivered(std::size_t i, std::int32_t partition, std::int64_t offset,
+                 std::int64_t timestamp_ms);
+  /// Records that message `i` failed. Failures with the same `key` (the librdkafka error
+  /// code: within a request it says everything about the error) share one Error, which
+  /// `make()` builds on the first. Ignored once completed.
+  template <class MakeError>
+  void failed(std::size_t i, int key, MakeError&& make) {
+    std::lock_guard lock(mu_);
+    if (done_) return;
+    std::int32_t index = -1;
+    for (const auto& [k, at] : keys_) {
+      if (k == key) index = at;
+    }
+    if (index < 0) {
+      index = static_cast<std::int32_t>(result_.errors.size());
+      result_.errors.push_back(make());
+      keys_.emplace_back(key, index);
+    }
+    result_.outcomes[i].error = index;
+  }
   /// Completes with what is known (the last report arrived). `op` (the finished request,
   /// maybe null) is destroyed on the caller's thread, where its bytes were allocated.
   void finish(std::unique_ptr<ProduceOp> op);
@@ -54,13 +71,17 @@ class Completion : public std::enable_shared_from_this<Completion> {
   void expire(const Error& error);
 
  protected:
-  virtual void deliver(Deliveries results, std::unique_ptr<ProduceOp> op) = 0;
+  virtual void deliver(BatchResult result, std::unique_ptr<ProduceOp> op) = 0;
 
  private:
+  static constexpr BatchResult::Outcome kPending{-1, -1, -1, -2};
+  /// Gives every message still pending `error` (mu_ held).
+  void fail_pending(const Error& error);
+
   std::mutex mu_;
   bool done_ = false;
-  Deliveries results_;
-  std::vector<char> settled_;
+  BatchResult result_;
+  std::vector<std::pair<int, std::int32_t>> keys_;  // failure key -> index in result_.errors
 };
 
 /// Completes an Asio handler on its associated executor (never inside librdkafka), keeping
@@ -88,7 +109,7 @@ class HandlerCompletion final : public Completion {
   }
 
  private:
-  void deliver(Deliveries results, std::unique_ptr<ProduceOp> op) override {
+  void deliver(BatchResult results, std::unique_ptr<ProduceOp> op) override {
     boost::asio::post(work_, [h = std::move(handler_), r = std::move(results), t = timer_,
                               o = std::move(op)]() mutable {
       if (auto timer = t.lock()) timer->cancel();
@@ -104,23 +125,34 @@ class HandlerCompletion final : public Completion {
   std::weak_ptr<boost::asio::steady_timer> timer_;
 };
 
-/// A request in flight: its messages stay alive (librdkafka references their bytes, no copy)
-/// until every one got its delivery report; the last report deletes it.
+/// A request in flight: its batch stays alive (librdkafka references its bytes, no copy)
+/// until every message got its delivery report; the last report deletes it.
 class ProduceOp {
  public:
-  ProduceOp(std::vector<Message> messages, std::shared_ptr<Completion> completion);
+  ProduceOp(Batch batch, std::shared_ptr<Completion> completion);
   ProduceOp(const ProduceOp&) = delete;
   ProduceOp& operator=(const ProduceOp&) = delete;
 
-  std::vector<Message>& messages() { return messages_; }
+  const Batch& batch() const { return batch_; }
   Slot* slot(std::size_t i) { return &slots_[i]; }
 
-  /// Records the outcome of message `i`; the last outcome completes the request (unless the
-  /// deadline did) and deletes this object. Thread-safe.
-  void settle(std::size_t i, Result<Delivery> result);
+  /// Records the outcome of message `i` (see Completion); the last outcome completes the
+  /// request (unless the deadline did) and deletes this object. Thread-safe.
+  void delivered(std::size_t i, std::int32_t partition, std::int64_t offset,
+                 std::int64_t timestamp_ms) {
+    completion_->delivered(i, partition, offset, timestamp_ms);
+    settled();
+  }
+  template <class MakeError>
+  void failed(std::size_t i, int key, MakeError&& make) {
+    completion_->failed(i, key, std::forward<MakeError>(make));
+    settled();
+  }
 
  private:
-  std::vector<Message> messages_;
+  void settled();  // one more message has its outcome
+
+  Batch batch_;
   std::vector<Slot> slots_;
   std::shared_ptr<Completion> completion_;
   std::atomic<std::size_t> remaining_;
@@ -137,18 +169,18 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  /// Publishes `messages`; completes with one result per message, on the handler's executor,
-  /// at the latest when the request deadline (options.timeout) passes.
+  /// Publishes the messages of `batch`; completes with one outcome per message, on the
+  /// handler's executor, at the latest when the request deadline (options.timeout) passes.
   template <class Token>
-  auto async_produce(std::vector<Message> messages, Token&& token) {
-    return boost::asio::async_initiate<Token, void(Deliveries)>(
-        [this](auto handler, std::vector<Message> msgs) {
+  auto async_produce(Batch batch, Token&& token) {
+    return boost::asio::async_initiate<Token, void(BatchResult)>(
+        [this](auto handler, Batch b) {
           using H = std::decay_t<decltype(handler)>;
-          auto completion = std::make_shared<HandlerCompletion<H>>(std::move(handler), msgs.size());
+          auto completion = std::make_shared<HandlerCompletion<H>>(std::move(handler), b.size());
           completion->arm(options_.timeout, deadline_error());
-          produce(new ProduceOp(std::move(msgs), std::move(completion)));
+          produce(new ProduceOp(std::move(b), std::move(completion)));
         },
-        token, std::move(messages));
+        token, std::move(batch));
   }
 
   /// Enqueues every message of `op` (never blocks); `op` completes through its reports.
@@ -164,9 +196,11 @@ class Producer {
 
  private:
   rd_kafka_t* build(std::string& error);
-  /// Enqueues `op` with one rd_kafka_produce_batch call (caller holds mu_ shared) when every
-  /// message has the same topic and no headers. @return false when it did not (nothing sent).
-  bool produce_batch(ProduceOp* op);
+  /// Enqueues every message of `op` (no headers) on `rkt` with one rd_kafka_produce_batch
+  /// call (caller holds mu_ shared).
+  void produce_batch(ProduceOp* op, rd_kafka_topic_t* rkt);
+  /// Settles message `i` of `op` as failed with librdkafka's `code`.
+  void fail(ProduceOp* op, std::size_t i, rd_kafka_resp_err_t code);
   Error deadline_error() const;
   /// The cached topic handle of `topic` on rk_ (caller holds mu_ shared), or nullptr.
   rd_kafka_topic_t* topic_handle(const std::string& topic);

@@ -91,6 +91,17 @@ std::string all_bytes() {
   return s;
 }
 
+// A batch of `messages` (one topic), their bytes copied into its arena.
+kafka::Batch batch_of(const std::vector<kafka::Message>& messages) {
+  kafka::Batch b(messages.front().topic);
+  for (const auto& m : messages) {
+    const auto value = b.copy(m.value);
+    const auto key = b.copy(m.key);
+    b.add(value, key, m.partition, m.headers);
+  }
+  return b;
+}
+
 TEST_F(KafkaClientTest, PublishedBytesAreWhatKcatReads) {
   auto client = kafka::make_client(*pool_, options());
   const auto t = topic("bytes");
@@ -134,25 +145,124 @@ TEST_F(KafkaClientTest, BatchReportsEveryRecord) {
     m.value = "value-" + std::to_string(i);
     batch.push_back(std::move(m));
   }
-  batch[50].partition = 99;  // no such partition: only this record fails
-  auto results = run(client->publish_batch(batch));
-  ASSERT_EQ(results.size(), 100u);
+  batch[50].partition = 99;  // no such partition: these records fail
+  batch[70].partition = 98;
+  auto result = run(client->publish_batch(batch_of(batch)));
+  ASSERT_EQ(result.outcomes.size(), 100u);
+  EXPECT_EQ(result.failures(), 2u);
+  ASSERT_EQ(result.errors.size(), 1u);  // the same failure twice: one error
   std::map<int, std::int64_t> last;
   for (int i = 0; i < 100; ++i) {
-    if (i == 50) {
-      ASSERT_FALSE(results[i]);
-      EXPECT_EQ(results[i].error().code(), Errc::bad_request) << results[i].error().message();
+    const auto& o = result.outcomes[i];
+    if (i == 50 || i == 70) {
+      ASSERT_FALSE(o.ok());
+      EXPECT_EQ(result.error(i).code(), Errc::bad_request) << result.error(i).message();
       continue;
     }
-    ASSERT_TRUE(results[i]) << i << ": " << results[i].error().message();
-    auto [it, fresh] = last.emplace(results[i]->partition, results[i]->offset);
+    ASSERT_TRUE(o.ok()) << i;
+    auto [it, fresh] = last.emplace(o.partition, o.offset);
     if (!fresh) {
-      EXPECT_GT(results[i]->offset, it->second);  // in order within a partition
-      it->second = results[i]->offset;
+      EXPECT_GT(o.offset, it->second);  // in order within a partition
+      it->second = o.offset;
     }
   }
   const auto records = kcat_consume(broker_->bootstrap(), t);
-  EXPECT_EQ(records.size(), 99u);
+  EXPECT_EQ(records.size(), 98u);
+}
+
+// Values and keys as ranges of the batch's body and of its arena, nulls and empty bytes: what
+// librdkafka sends without copying is what kcat reads.
+TEST_F(KafkaClientTest, BatchBytesInTheBodyAndTheArenaAreWhatKcatReads) {
+  auto client = kafka::make_client(*pool_, options());
+  const auto t = topic("views");
+  kafka::Batch b(t, std::string("alpha|k\0y|", 10) + all_bytes());
+  const auto alpha = b.in_body(0, 5);
+  const auto key = b.in_body(6, 3);
+  const auto tail = b.in_body(10, 256);
+  b.arena() = "decoded";
+  const auto decoded = b.arena_since(0);
+  std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> want;
+  for (int i = 0; i < 40; ++i) {
+    switch (i % 5) {
+      case 0:
+        b.add(alpha, key, 0);
+        want.emplace_back("alpha", std::string("k\0y", 3));
+        break;
+      case 1:
+        b.add(tail, kafka::Batch::kNone, 1);
+        want.emplace_back(all_bytes(), std::nullopt);
+        break;
+      case 2: {
+        const auto mark = b.arena().size();
+        b.arena() += "n" + std::to_string(i);
+        b.add(b.arena_since(mark), decoded, 2);
+        want.emplace_back("n" + std::to_string(i), "decoded");
+        break;
+      }
+      case 3:
+        b.add(kafka::Batch::kNone, alpha, 3);  // a tombstone
+        want.emplace_back(std::nullopt, "alpha");
+        break;
+      default:
+        b.add(b.in_body(0, 0), b.in_body(5, 0), 3);  // empty, not null
+        want.emplace_back("", "");
+    }
+  }
+  auto result = run(client->publish_batch(std::move(b)));
+  ASSERT_EQ(result.outcomes.size(), 40u);
+  ASSERT_EQ(result.failures(), 0u);
+  const auto records = kcat_consume(broker_->bootstrap(), t);
+  ASSERT_EQ(records.size(), 40u);
+  for (std::size_t i = 0; i < 40; ++i) {
+    const auto& o = result.outcomes[i];
+    bool found = false;
+    for (const auto& r : records) {
+      if (r.partition != o.partition || r.offset != o.offset) continue;
+      found = true;
+      EXPECT_EQ(r.value, want[i].first) << i;
+      EXPECT_EQ(r.key, want[i].second) << i;
+    }
+    EXPECT_TRUE(found) << i;
+  }
+}
+
+// Headers take the per-message produce call; the batch still owns every byte.
+TEST_F(KafkaClientTest, BatchWithHeadersKeepsEveryMessagesHeaders) {
+  auto client = kafka::make_client(*pool_, options());
+  const auto t = topic("batch-headers");
+  std::vector<kafka::Message> messages;
+  for (int i = 0; i < 10; ++i) {
+    kafka::Message m;
+    m.topic = t;
+    m.value = "v" + std::to_string(i);
+    m.partition = 0;
+    if (i % 2 == 0) m.headers = {{"n", std::to_string(i)}, {"nil", std::nullopt}};
+    messages.push_back(std::move(m));
+  }
+  auto result = run(client->publish_batch(batch_of(messages)));
+  ASSERT_EQ(result.failures(), 0u);
+  kafka::ReadRequest req;
+  req.topic = t;
+  req.fetch.timeout = 2'000ms;
+  std::vector<kafka::Record> records;
+  for (int page = 0; page < 20 && records.size() < 10; ++page) {
+    auto read = run(client->read(req));
+    ASSERT_TRUE(read) << read.error().message();
+    for (auto& r : read->records) records.push_back(std::move(r));
+    req.positions = read->next;
+  }
+  ASSERT_EQ(records.size(), 10u);
+  for (const auto& r : records) {
+    const int i = std::stoi(r.value.value_or("v-1").substr(1));
+    EXPECT_EQ(r.offset, result.outcomes[i].offset);
+    if (i % 2 == 0) {
+      ASSERT_EQ(r.headers.size(), 2u) << i;
+      EXPECT_EQ(r.headers[0], (kafka::Header{"n", std::to_string(i)}));
+      EXPECT_EQ(r.headers[1], (kafka::Header{"nil", std::nullopt}));
+    } else {
+      EXPECT_TRUE(r.headers.empty()) << i;
+    }
+  }
 }
 
 TEST_F(KafkaClientTest, ConsumerGroupReadsWhatKcatProduced) {
@@ -210,7 +320,7 @@ TEST_F(KafkaClientTest, StatelessReadsPageThroughEveryRecordOnce) {
     m.value = std::to_string(i);
     batch.push_back(std::move(m));
   }
-  for (const auto& r : run(client->publish_batch(batch))) ASSERT_TRUE(r);
+  ASSERT_EQ(run(client->publish_batch(batch_of(batch))).failures(), 0u);
 
   std::multiset<std::string> seen;
   std::vector<kafka::Position> cursor;

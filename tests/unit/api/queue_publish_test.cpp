@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "throome/common/base64.hpp"
+
 namespace throome::api::queue {
 namespace {
 
@@ -17,8 +19,8 @@ void expect_same(const PublishBody& a, const PublishBody& b, const std::string& 
   EXPECT_EQ(a.batch, b.batch) << body;
   ASSERT_EQ(a.messages.size(), b.messages.size()) << body;
   for (std::size_t i = 0; i < a.messages.size(); ++i) {
-    const auto& x = a.messages[i];
-    const auto& y = b.messages[i];
+    const auto x = a.messages.message(i);
+    const auto y = b.messages.message(i);
     EXPECT_EQ(x.topic, y.topic) << body;
     EXPECT_EQ(x.key, y.key) << body;
     EXPECT_EQ(x.value, y.value) << body;
@@ -72,6 +74,91 @@ TEST(QueuePublishParser, BatchesOfAHundred) {
   ASSERT_TRUE(slow);
   expect_same(*fast, *slow, "batch");
   EXPECT_EQ(fast->messages.size(), 100u);
+}
+
+// The fast path keeps values and keys without escapes as ranges of the body it owns, and
+// decodes everything else into the batch's arena: byte for byte what the general path reads.
+TEST(QueuePublishParser, PlainStringsAreViewsOfTheBodyTheRestIsDecodedIntoTheArena) {
+  std::string raw;
+  for (int i = 0; i < 256; ++i) raw.push_back(static_cast<char>(i));
+  json items = json::array();
+  for (int i = 0; i < 100; ++i) {
+    json m;
+    switch (i % 5) {
+      case 0:
+        m = {{"value", "plain " + std::to_string(i) + " ✓"}, {"key", "k" + std::to_string(i)}};
+        break;
+      case 1:  // escapes: decoded into the arena
+        m = {{"value", "q\"u\\o/t\n\t" + std::to_string(i)}, {"key", "line\nbreak"}};
+        break;
+      case 2:
+        m = {{"value", {{"base64", common::base64_encode(raw)}}}, {"partition", i % 4}};
+        break;
+      case 3:
+        m = {{"value", json::array({0, 255, i, 10})}, {"key", {{"base64", "AP8="}}}};
+        break;
+      default:
+        m = {{"value", nullptr}, {"key", ""}};
+    }
+    items.push_back(m);
+  }
+  const std::string body = json{{"topic", "mixed"}, {"messages", items}}.dump();
+  auto fast = parse_publish_fast(body);
+  ASSERT_TRUE(fast.has_value());
+  auto slow = parse_publish_body(body, false);
+  ASSERT_TRUE(slow) << slow.error().message();
+  expect_same(*fast, *slow, "mixed batch");
+  const auto& batch = fast->messages;
+  ASSERT_EQ(batch.size(), 100u);
+  EXPECT_EQ(batch.topic(), "mixed");
+  EXPECT_EQ(batch.body(), body);
+  const auto in_body = [&](std::optional<std::string_view> v) {
+    return v && v->data() >= batch.body().data() &&
+           v->data() + v->size() <= batch.body().data() + batch.body().size();
+  };
+  for (std::size_t i = 0; i < 100; ++i) {
+    if (i % 5 == 0) {
+      EXPECT_TRUE(in_body(batch.value(i))) << i;  // a view: not copied
+      EXPECT_TRUE(in_body(batch.key(i))) << i;
+      EXPECT_EQ(*batch.value(i), "plain " + std::to_string(i) + " ✓");
+    } else if (i % 5 == 1) {
+      EXPECT_FALSE(in_body(batch.value(i))) << i;
+      EXPECT_EQ(*batch.value(i), "q\"u\\o/t\n\t" + std::to_string(i));
+      EXPECT_EQ(*batch.key(i), "line\nbreak");
+    } else if (i % 5 == 2) {
+      EXPECT_EQ(*batch.value(i), raw);
+      EXPECT_EQ(batch.partition(i), static_cast<std::int32_t>(i % 4));
+      EXPECT_FALSE(batch.key(i).has_value());
+    } else if (i % 5 == 3) {
+      EXPECT_EQ(*batch.value(i), std::string("\0\xff", 2) + static_cast<char>(i) + "\n");
+      EXPECT_EQ(*batch.key(i), std::string("\0\xff", 2));
+    } else {
+      EXPECT_FALSE(batch.value(i).has_value());
+      EXPECT_EQ(batch.key(i), std::optional<std::string_view>(""));
+    }
+  }
+  EXPECT_FALSE(batch.has_headers());
+}
+
+// parse_publish takes the request body into the batch (no copy) only when the fast path read it.
+TEST(QueuePublishParser, ParsePublishTakesTheBodyOnlyOnTheFastPath) {
+  http::Request req;
+  req.body = R"({"topic":"t","messages":[{"value":"a long enough value to live on the heap"}]})";
+  const char* bytes = req.body.data();
+  const std::size_t at = req.body.find("a long");
+  auto fast = parse_publish(req);
+  ASSERT_TRUE(fast);
+  EXPECT_TRUE(req.body.empty());
+  EXPECT_EQ(fast->messages.body().data(), bytes);
+  EXPECT_EQ(fast->messages.value(0)->data(), bytes + at);
+
+  http::Request general;
+  general.body = R"({"topic":"t","messages":[{"value":"\u0041"}]})";
+  const std::string text = general.body;
+  auto slow = parse_publish(general);
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(general.body, text);  // handed back to the general parser
+  EXPECT_EQ(slow->messages.value(0), std::optional<std::string_view>("A"));
 }
 
 TEST(QueuePublishParser, EveryInvalidBodyGoesToTheGeneralParser) {

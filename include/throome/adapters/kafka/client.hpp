@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "throome/adapters/kafka/batch.hpp"
 #include "throome/adapters/kafka/types.hpp"
 #include "throome/common/error.hpp"
 
@@ -83,9 +84,10 @@ class Client {
   /// delivery timeout passed. @return its partition and offset.
   virtual boost::asio::awaitable<Result<Delivery>> publish(Message message) = 0;
 
-  /// Publishes messages (any topics) together. @return one result per message, in order.
-  virtual boost::asio::awaitable<std::vector<Result<Delivery>>> publish_batch(
-      std::vector<Message> messages) = 0;
+  /// Publishes the messages of `batch` (one topic) together; librdkafka references the
+  /// batch's bytes, without copying them, until every message has its delivery report.
+  /// @return one outcome per message, in order, each failure as in publish().
+  virtual boost::asio::awaitable<BatchResult> publish_batch(Batch batch) = 0;
 
   /// The topics of the cluster (without internal topics), sorted, with their partitions
   /// (no watermarks).

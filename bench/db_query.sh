@@ -12,12 +12,12 @@
 # THROOME_BIN=path/to/throome for another one; bench_http_load is taken next to it, or
 # LOAD_BIN=path), PostgreSQL 15 server binaries, pgbench, python3 (and wrk for WRK=1).
 # THROOME_PG_POOL sets the gateway's pool.max_connections (default 4); THROOME_PG_PIPELINE
-# its options.pipeline_depth (default 0: every call on a worker).
+# its options.pipeline_depth (default: the daemon's, 4; 0 runs every call on a worker).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${1:-10}
 pool=${THROOME_PG_POOL:-4}
-pipeline=${THROOME_PG_PIPELINE:-0}
+pipeline=${THROOME_PG_PIPELINE:-4}
 throome_bin=${THROOME_BIN:-$root/build-release/apps/throome}
 load_bin=${LOAD_BIN:-$(dirname "$throome_bin")/../bench/bench_http_load}
 pg_bin=/usr/lib/postgresql/15/bin

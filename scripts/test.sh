@@ -22,7 +22,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # TSan by src/sanitizers/tsan_c11_threads.cpp.) integration_queue includes the daemon stopping
 # with queue streams open (kafka::quiesce() at shutdown: TSan found a worker thread touching a
 # destroyed IO context there).
-tsan_tests="unit_cluster|unit_http|unit_monitor|unit_api|unit_router|e2e_api|integration_redis|integration_cache|integration_db|integration_postgres|integration_kafka|integration_queue|integration_router"
+tsan_targets="unit_cluster|unit_http|unit_monitor|unit_api|unit_router|e2e_api|integration_redis|integration_cache|integration_db|integration_postgres|integration_kafka|integration_queue|integration_router"
+# ...and the tests that run them (integration_postgres_workers: integration_postgres again).
+tsan_tests="$tsan_targets|integration_postgres_workers"
 
 run_ctest() {  # build_dir, ctest args...
   local dir=$1
@@ -76,7 +78,7 @@ tsan() {
   # Only the binaries TSan runs (and what they start: the daemon, the CLI, the test broker).
   # shellcheck disable=SC2046
   build "$root/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DTHROOME_SANITIZE=thread \
-    -- $(echo "$tsan_tests" | tr '|' ' ')
+    -- $(echo "$tsan_targets" | tr '|' ' ')
   # shellcheck disable=SC2086
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp} \
     run_ctest "$root/build-tsan" ${CTEST_ARGS:--R "^($tsan_tests)\$"}

@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
+#include <cstdlib>
 #include <future>
 #include <set>
 #include <thread>
@@ -45,7 +46,12 @@ class PostgresClientTest : public ::testing::Test {
     o.wait_timeout = 5s;
     o.connect_timeout = 3s;
     o.default_timeout = 10s;
-    o.pipeline_depth = 4;  // these tests exercise the pipelines (the daemon's default is off)
+    // Single statements on pipelines (the default), or with THROOME_TEST_PG_PIPELINE_DEPTH=0 on
+    // worker threads: ctest runs this binary both ways (integration_postgres_workers).
+    o.pipeline_depth = 4;
+    if (const char* depth = std::getenv("THROOME_TEST_PG_PIPELINE_DEPTH")) {
+      o.pipeline_depth = static_cast<std::size_t>(std::strtoul(depth, nullptr, 10));
+    }
     o.name = "test";
     return o;
   }

@@ -35,9 +35,8 @@ struct ClientOptions {
   std::size_t max_waiting = 1'024;         // requests waiting for a connection; beyond: overloaded
   std::size_t statement_cache_size = 256;  // prepared statements kept per connection (LRU)
   // Calls in flight at once on a connection lent to an IO thread (more wait on that thread for
-  // the first connection that answers); 0 (the default): no pipelines, every call runs on a
-  // worker thread. Pipelines are opt-in while their occasional tail stall is open (issue 4).
-  std::size_t pipeline_depth = 0;
+  // the first connection that answers); 0: no pipelines, every call runs on a worker thread.
+  std::size_t pipeline_depth = 4;
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds default_timeout{5'000};  // statement_timeout unless a call says
   std::string application_name = "throome";

@@ -839,10 +839,14 @@ TEST_F(QueueApi, OpenStreamsDoNotHoldUpShutdown) {
   websocket::stream<boost::asio::ip::tcp::socket> ws(std::move(socket));
   ws.handshake("127.0.0.1", url("topics/" + t + "/stream?from=latest"));
 
-  // server.shutdown_timeout is 10 s: the streams must end well before it.
+  // server.shutdown_timeout is 10 s: the streams must end before it, so the server never has
+  // to close their connections at its deadline (it logs when it does). Not a tighter time
+  // bound: under load the rest of the shutdown (producers flushing) varies.
   const auto start = Clock::now();
   EXPECT_EQ(daemon_->stop(SIGTERM), 0) << daemon_->output();
-  EXPECT_LT(Clock::now() - start, 5s);
+  EXPECT_LT(Clock::now() - start, 10s);
+  EXPECT_EQ(daemon_->output().find("shutdown deadline passed"), std::string::npos)
+      << daemon_->output();
   // The SSE body was ended properly (the last chunk) before the connection closed.
   auto rest = read_until(
       sse, [](const std::string&) { return false; }, 2s);

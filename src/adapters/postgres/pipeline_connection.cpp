@@ -135,14 +135,12 @@ void PipelineConnection::send_execute(std::shared_ptr<Job> job,
     if (PQsendQueryParams(conn_->native(),
                           "SELECT pg_catalog.set_config('statement_timeout', $1, true)", 1, nullptr,
                           values, nullptr, nullptr, 0) != 1) {
-      complete(job, conn_->lost("send"));
-      lost(conn_->lost("send"));
+      send_failed(job, "send");
       return;
     }
   }
   if (!conn_->send(*prepared, *params) || PQpipelineSync(conn_->native()) != 1) {
-    complete(job, conn_->lost("send"));
-    lost(conn_->lost("send"));
+    send_failed(job, "send");
     return;
   }
   Step step;
@@ -151,8 +149,7 @@ void PipelineConnection::send_execute(std::shared_ptr<Job> job,
   step.prefix_pending = own_timeout;
   step.collect.emplace(std::move(prepared), job->options);
   step.job = std::move(job);
-  if (steps_.empty()) head_since_ = Clock::now();
-  steps_.push_back(std::move(step));
+  push_step(std::move(step));
   flush();
   arm_timer();
 }
@@ -169,16 +166,14 @@ void PipelineConnection::send_prepare(const std::string& sql, std::shared_ptr<Jo
   PGconn* pg = conn_->native();
   if (conn_->broken() || PQsendPrepare(pg, name.c_str(), sql.c_str(), 0, nullptr) != 1 ||
       PQsendDescribePrepared(pg, name.c_str()) != 1 || PQpipelineSync(pg) != 1) {
-    complete(job, conn_->lost("send prepare"));
-    lost(conn_->lost("send prepare"));
+    send_failed(job, "send prepare");
     return;
   }
   Step step;
   step.kind = Kind::prepare;
   step.sql = sql;
   step.name = name;
-  if (steps_.empty()) head_since_ = Clock::now();
-  steps_.push_back(std::move(step));
+  push_step(std::move(step));
   auto& pending = pending_[sql];
   pending.name = name;
   pending.calls.emplace_back(std::move(job), attempt);
@@ -197,9 +192,19 @@ bool PipelineConnection::send_command(const std::string& sql, std::int64_t sets_
   Step step;
   step.kind = Kind::command;
   step.sets_timeout = sets_timeout;
-  if (steps_.empty()) head_since_ = Clock::now();
-  steps_.push_back(std::move(step));
+  push_step(std::move(step));
   return true;
+}
+
+void PipelineConnection::send_failed(const std::shared_ptr<Job>& job, std::string_view what) {
+  const Error error = conn_->lost(what);
+  complete(job, error);
+  lost(error);
+}
+
+void PipelineConnection::push_step(Step step) {
+  if (steps_.empty()) head_since_ = Clock::now();  // the head's wait starts now
+  steps_.push_back(std::move(step));
 }
 
 void PipelineConnection::flush() {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -89,6 +90,9 @@ class PipelineConnection : public std::enable_shared_from_this<PipelineConnectio
                     int attempt);
   void send_prepare(const std::string& sql, std::shared_ptr<Job> job, int attempt);
   bool send_command(const std::string& sql, std::int64_t sets_timeout = -1);
+  // The call could not be sent: it fails, and so does the connection (its pipeline is unknown).
+  void send_failed(const std::shared_ptr<Job>& job, std::string_view what);
+  void push_step(Step step);
   void flush();
   void cork();
   void uncork();

@@ -23,20 +23,18 @@ struct Finished {
   std::string error;  // empty on success
 };
 
+Finished failed(const Error& e) { return {outcome_of(e.code()), error_text(e)}; }
+
 template <class T>
 Finished finished(const Result<T>& r) {
   if (r) return {};
-  const Error e = r.error();
-  return {outcome_of(e.code()), error_text(e)};
+  return failed(r.error());
 }
 
 // A batch succeeded when every message did; otherwise it reports the first failure.
 Finished finished(const kafka::BatchResult& result) {
   for (std::size_t i = 0; i < result.outcomes.size(); ++i) {
-    if (!result.outcomes[i].ok()) {
-      const Error& e = result.error(i);
-      return {outcome_of(e.code()), error_text(e)};
-    }
+    if (!result.outcomes[i].ok()) return failed(result.error(i));
   }
   return {};
 }
